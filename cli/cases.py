@@ -1,0 +1,242 @@
+"""Staff commands on cases: list and show, in Chinese, with --json for scripts.
+
+Personal data is masked unless ``--reveal`` is given; each reveal is recorded on the case as an
+event naming the operating-system user (Art. 17: an audit trail of who saw what).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import getpass
+from typing import Any
+
+import click
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from cli.common import EXIT_NOT_FOUND, console, fail, make_service, print_json, print_table
+from config.units import UnitRegistry
+from core.clock import format_local
+from core.masking import mask_email, mask_name, mask_personal_data, mask_phone
+from notifications.letters import CHANNEL_LABELS
+from processing.categorise import CATEGORIES
+from processing.lifecycle import STATES, record_event, status_label
+from store.db import transaction
+from store.models import Case, CaseEvent, OutboxMessage, Submission
+
+EVENT_LABELS = {
+    "received": "收件立案",
+    "accept": "受理",
+    "propose_rejection": "建议不予受理",
+    "reject": "不予受理",
+    "categorised": "确定类别",
+    "routed": "分办",
+    "send_to_triage": "转人工分办",
+    "transfer": "转办",
+    "acknowledge": "承办单位签收",
+    "close_with_result": "承办单位办结",
+    "unit_reply_unclear": "承办单位回复无法识别",
+    "unit_reply_not_applied": "承办单位指令未执行",
+    "complainant_followup": "投诉举报者补充",
+    "unverified_reply": "未核实来信",
+    "personal_data_viewed": "查看个人信息",
+}
+OUTBOX_LABELS = {"pending": "待发送", "sent": "已发送", "failed": "发送失败", "cancelled": "已取消"}
+
+
+def _unit_name(registry: UnitRegistry, code: str | None) -> str:
+    unit = registry.find(code)
+    return unit.name if unit else (code or "")
+
+
+def case_summary(case: Case, registry: UnitRegistry) -> dict[str, Any]:
+    return {
+        "number": case.number,
+        "status": case.status,
+        "status_label": status_label(case.status),
+        "unit": case.unit_code,
+        "unit_name": _unit_name(registry, case.unit_code),
+        "channel": case.channel,
+        "received_at": case.received_at.isoformat(),
+        "title": case.title,
+        "category": case.category,
+        "updated_at": case.updated_at.isoformat(),
+    }
+
+
+def _complainant(case: Case, *, reveal: bool) -> dict[str, str]:
+    if reveal:
+        return {
+            "name": case.complainant_name,
+            "email": case.complainant_email,
+            "phone": case.complainant_phone,
+        }
+    return {
+        "name": mask_name(case.complainant_name),
+        "email": mask_email(case.complainant_email),
+        "phone": mask_phone(case.complainant_phone),
+    }
+
+
+def case_detail(
+    session: Session, case: Case, registry: UnitRegistry, *, reveal: bool
+) -> dict[str, Any]:
+    events = session.scalars(
+        select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.id)
+    )
+    letters = session.scalars(
+        select(OutboxMessage).where(OutboxMessage.case_id == case.id).order_by(OutboxMessage.id)
+    )
+    text = (lambda s: s) if reveal else mask_personal_data
+    return {
+        **case_summary(case, registry),
+        "body": text(case.body),
+        "complainant": _complainant(case, reveal=reveal),
+        "respondent": case.respondent,
+        "credit_office": case.credit_office_code,
+        "screening": case.screening,
+        "route_confidence": case.route_confidence,
+        "route_reasons": (case.route_detail or {}).get("reasons", []),
+        "result_text": text(case.result_text or ""),
+        "closed_at": case.closed_at.isoformat() if case.closed_at else None,
+        "events": [
+            {
+                "at": e.at.isoformat(),
+                "actor": e.actor,
+                "kind": e.kind,
+                "from": e.from_status,
+                "to": e.to_status,
+                "submission_id": e.submission_id,
+                "note": text(e.note or ""),
+            }
+            for e in events
+        ],
+        "letters": [
+            {
+                "kind": m.kind,
+                "recipient": m.recipient,
+                "subject": m.subject,
+                "status": m.status,
+                "message_id": m.message_id,
+                "sent_at": m.sent_at.isoformat() if m.sent_at else None,
+                "last_error": m.last_error,
+            }
+            for m in letters
+        ],
+    }
+
+
+@click.group("cases")
+def cases_group() -> None:
+    """查询案件。"""
+
+
+@cases_group.command("list")
+@click.option("--status", type=click.Choice(sorted(STATES)), help="只列出某一状态的案件")
+@click.option("--limit", type=int, default=200, show_default=True, help="最多列出多少件")
+@click.option("--json", "as_json", is_flag=True, help="输出 JSON（供脚本使用）")
+@click.pass_context
+def list_cases(ctx: click.Context, status: str | None, limit: int, as_json: bool) -> None:
+    """列出案件（最新的在前）。"""
+    service = make_service(ctx)
+    with service.sessions() as session:
+        stmt = select(Case).order_by(Case.id.desc()).limit(limit)
+        if status:
+            stmt = stmt.where(Case.status == status)
+        summaries = [case_summary(c, service.registry) for c in session.scalars(stmt)]
+    if as_json:
+        print_json(summaries)
+        return
+    if not summaries:
+        console.print("暂无案件。")
+        return
+    rows = [
+        [
+            s["number"],
+            s["status_label"],
+            s["unit_name"],
+            CHANNEL_LABELS.get(s["channel"], s["channel"]),
+            format_local(_parse(s["received_at"])),
+            mask_personal_data(s["title"]),
+        ]
+        for s in summaries
+    ]
+    print_table(
+        f"案件列表（共 {len(rows)} 件）",
+        ["案件编号", "状态", "承办单位", "渠道", "收件时间", "标题"],
+        rows,
+    )
+
+
+def _parse(value: str) -> dt.datetime:
+    return dt.datetime.fromisoformat(value)
+
+
+@cases_group.command("show")
+@click.argument("number")
+@click.option("--json", "as_json", is_flag=True, help="输出 JSON（供脚本使用）")
+@click.option("--reveal", is_flag=True, help="显示未遮蔽的个人信息（将记录查看人）")
+@click.pass_context
+def show_case(ctx: click.Context, number: str, as_json: bool, reveal: bool) -> None:
+    """显示一件案件的详情与处理经过。"""
+    service = make_service(ctx)
+    with transaction(service.sessions) as session:
+        case = session.scalars(
+            select(Case).where(Case.number == number.strip().upper())
+        ).one_or_none()
+        if case is None:
+            fail(f"没有编号为 {number} 的案件", EXIT_NOT_FOUND)
+        if reveal:
+            record_event(
+                session,
+                case,
+                kind="personal_data_viewed",
+                actor=f"staff:{getpass.getuser()}",
+                at=service.clock.now(),
+            )
+        detail = case_detail(session, case, service.registry, reveal=reveal)
+        sources = session.scalars(select(Submission).where(Submission.case_id == case.id)).all()
+        detail["submissions"] = [
+            {"id": s.id, "kind": s.kind, "sha256": s.sha256, "archive_path": s.archive_path}
+            for s in sources
+        ]
+    if as_json:
+        print_json(detail)
+        return
+    _print_detail(detail)
+
+
+def _confidence(value: float | None) -> str:
+    return "—" if value is None else f"{value:.2f}"
+
+
+def _print_detail(d: dict[str, Any]) -> None:
+    c = d["complainant"]
+    lines = [
+        f"案件编号：{d['number']}",
+        f"状　　态：{d['status_label']}",
+        f"渠　　道：{CHANNEL_LABELS.get(d['channel'], d['channel'])}",
+        f"收件时间：{format_local(_parse(d['received_at']))}",
+        f"标　　题：{d['title']}",
+        f"类　　别：{CATEGORIES.get(d['category'] or '', '未定')}",
+        f"承办单位：{d['unit_name'] or '未定'}（置信度 {_confidence(d['route_confidence'])}）",
+        f"投诉举报者：{c['name'] or '未署名'}　{c['phone']}　{c['email']}",
+    ]
+    if d["route_reasons"]:
+        lines.append("分办依据：" + "；".join(d["route_reasons"][:6]))
+    lines += ["", "来件内容：", d["body"] or "（无）"]
+    if d["result_text"]:
+        lines += ["", "办理结果：", d["result_text"]]
+    lines += ["", "处理经过："]
+    for e in d["events"]:
+        label = EVENT_LABELS.get(e["kind"], e["kind"])
+        note = f"　{e['note'].splitlines()[0][:60]}" if e["note"] else ""
+        lines.append(f"  {format_local(_parse(e['at']))}  {label}（{e['actor']}）{note}")
+    if d["letters"]:
+        lines += ["", "往来函件："]
+        for m in d["letters"]:
+            lines.append(
+                f"  {OUTBOX_LABELS.get(m['status'], m['status'])}  "
+                f"{m['subject']} → {m['recipient']}"
+            )
+    console.print("\n".join(lines))

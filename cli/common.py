@@ -1,0 +1,102 @@
+"""Shared CLI plumbing: loading settings, building the service, printing in Chinese."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+import threading
+from collections.abc import Sequence
+from typing import Any, NoReturn
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from config.check import check_settings
+from config.settings import ConfigError, Settings, load_settings, resolve_config_path
+from core.logs import configure_logging
+from daemon.jobs import make_jobs
+from daemon.service import Service
+
+log = logging.getLogger(__name__)
+
+EXIT_CONFIG = 2
+EXIT_BUSY = 3
+EXIT_NOT_FOUND = 4
+EXIT_REFUSED = 5
+
+# Piped output (scripts, CI logs) is not folded at 80 columns: Chinese tables need the room.
+_stdout_is_tty = sys.stdout.isatty()
+console = Console(highlight=False, width=None if _stdout_is_tty else 200)
+
+
+def fail(message: str, code: int = 1) -> NoReturn:
+    click.echo(f"错误：{message}", err=True)
+    sys.exit(code)
+
+
+def load_checked_settings(
+    config_path: str | None, *, strict: bool = True, log_level: str | None = None
+) -> Settings:
+    """Load settings and run every start-up check; exit with each problem printed if any."""
+    path = resolve_config_path(config_path)
+    try:
+        settings = load_settings(path)
+    except ConfigError as error:
+        _print_problems(error.problems)
+        sys.exit(EXIT_CONFIG)
+    configure_logging(log_level or settings.logging.level)
+    report = check_settings(settings, os.environ)
+    for warning in report.warnings:
+        click.echo(f"提示：{warning}", err=True)
+    if strict and not report.ok:
+        _print_problems(report.errors)
+        sys.exit(EXIT_CONFIG)
+    return settings
+
+
+def _print_problems(problems: Sequence[str]) -> None:
+    click.echo(f"配置有 {len(problems)} 处问题：", err=True)
+    for number, problem in enumerate(problems, start=1):
+        click.echo(f"  {number}. {problem}", err=True)
+
+
+def make_service(ctx: click.Context, *, daemon: bool = False) -> Service:
+    """Build the service once per invocation. Interactive commands log warnings only, unless
+    ``--verbose``; the daemon logs at the configured level."""
+    if "service" in ctx.obj:
+        return ctx.obj["service"]
+    level = None if daemon or ctx.obj.get("verbose") else "WARNING"
+    settings = load_checked_settings(ctx.obj["config"], log_level=level)
+    service = Service(settings)
+    ctx.obj["service"] = service
+    ctx.find_root().call_on_close(service.close)
+    return service
+
+
+def print_json(data: Any) -> None:
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+
+
+def print_table(title: str, headers: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
+    table = Table(title=title, show_lines=False, title_justify="left")
+    for header in headers:
+        table.add_column(header, overflow="fold")
+    for row in rows:
+        table.add_row(*row)
+    console.print(table)
+
+
+def run_jobs_once(service: Service, stop: threading.Event) -> bool:
+    """Run each job once, in pipeline order; a failing job is reported and the next still runs."""
+    ok = True
+    for job in make_jobs(service, stop):
+        try:
+            console.print(f"{job.label}：{job.run_once()}")
+        except Exception as error:
+            log.exception("job %s failed", job.name)
+            console.print(f"{job.label}：失败（{type(error).__name__}: {error}）")
+            ok = False
+    return ok

@@ -1,0 +1,1 @@
+"""Configuration: typed settings, start-up checks, and the runtime data (units, divisions)."""

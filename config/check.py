@@ -1,0 +1,118 @@
+"""Start-up checks beyond types: secrets present, units referenced exist, database URL usable.
+
+Every problem is collected (not just the first) and worded for the operator who must fix it.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from config.settings import Settings
+from config.units import RegistryError, UnitRegistry, load_registry
+from store.db import DatabaseURLError, normalise_url
+
+
+@dataclass
+class CheckReport:
+    errors: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def _check_registry(settings: Settings, report: CheckReport) -> UnitRegistry | None:
+    try:
+        return load_registry(
+            settings.path(settings.units.registry), addresses=settings.units.addresses
+        )
+    except RegistryError as error:
+        report.errors.extend(error.problems)
+        return None
+
+
+def _check_unit_references(settings: Settings, registry: UnitRegistry, report: CheckReport) -> None:
+    references = {
+        "routing.fallback_unit": settings.routing.fallback_unit,
+        "service.city_credit_office": settings.service.city_credit_office,
+    }
+    for where, code in references.items():
+        if code not in registry:
+            report.errors.append(f"设置项 {where} 引用的单位代码 {code!r} 在单位名录中不存在")
+    city = registry.find(settings.service.city_credit_office)
+    if city is not None and city.kind != "credit_office":
+        report.errors.append(f"设置项 service.city_credit_office 指向的 {city.name} 不是信用办")
+
+
+def _check_database(settings: Settings, report: CheckReport) -> None:
+    try:
+        url = normalise_url(settings.database.url, base_dir=settings.path("."))
+    except DatabaseURLError as error:
+        report.errors.append(f"设置项 database.url：{error}")
+        return
+    if url.get_backend_name() == "postgresql" and importlib.util.find_spec("psycopg") is None:
+        report.errors.append(
+            "设置项 database.url 使用 PostgreSQL，但未安装驱动："
+            "请执行 pip install 'zwsx[postgresql]'"
+        )
+
+
+def _require_secret(
+    env_name: str, purpose: str, environ: Mapping[str, str], report: CheckReport
+) -> None:
+    if not env_name.strip():
+        report.errors.append(f"{purpose}：未指定存放密钥的环境变量名")
+    elif not environ.get(env_name):
+        report.errors.append(f"{purpose}：环境变量 {env_name} 未设置或为空（密钥只从环境变量读取）")
+
+
+def _check_mail(settings: Settings, environ: Mapping[str, str], report: CheckReport) -> None:
+    if settings.intake.source == "imap":
+        imap = settings.imap
+        if not imap.host:
+            report.errors.append('intake.source = "imap"，但未填写 imap.host')
+        if not imap.username:
+            report.errors.append('intake.source = "imap"，但未填写 imap.username')
+        _require_secret(imap.password_env, "IMAP 邮箱授权码", environ, report)
+        if imap.security == "none":
+            report.warnings.append('imap.security = "none"：邮箱口令将明文传输，仅限测试环境')
+    if settings.outbox.transport == "smtp":
+        smtp = settings.smtp
+        if not smtp.host:
+            report.errors.append('outbox.transport = "smtp"，但未填写 smtp.host')
+        if smtp.username:
+            _require_secret(smtp.password_env, "SMTP 授权码", environ, report)
+        if smtp.security == "none":
+            report.warnings.append('smtp.security = "none"：邮件将明文传输，仅限测试环境')
+        _require_secret(settings.service.token_secret_env, "回复令牌签名密钥", environ, report)
+    elif not environ.get(settings.service.token_secret_env):
+        report.warnings.append(
+            f"环境变量 {settings.service.token_secret_env} 未设置：本地试用可以，正式发信前必须设置"
+        )
+
+
+def _check_paths(settings: Settings, report: CheckReport) -> None:
+    base = Path(settings.service.base_dir).expanduser()
+    if not base.is_dir():
+        report.errors.append(f"设置项 service.base_dir 指向的目录不存在：{base}")
+    for where, value in (
+        ("imap.ca_file", settings.imap.ca_file),
+        ("smtp.ca_file", settings.smtp.ca_file),
+    ):
+        if value and not settings.path(value).is_file():
+            report.errors.append(f"设置项 {where} 指向的证书文件不存在：{value}")
+
+
+def check_settings(settings: Settings, environ: Mapping[str, str]) -> CheckReport:
+    report = CheckReport()
+    _check_paths(settings, report)
+    registry = _check_registry(settings, report)
+    if registry is not None:
+        _check_unit_references(settings, registry, report)
+    _check_database(settings, report)
+    _check_mail(settings, environ, report)
+    return report

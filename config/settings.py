@@ -1,0 +1,254 @@
+"""Typed settings: one TOML file, every field defaulted, described and validated at start-up.
+
+The file is chosen by ``--config PATH`` or ``ZWSX_CONFIG``; without either, the embedded defaults
+run the service on SQLite and local folders under ``./var``. Secrets never live in the file: a
+setting names the environment variable that holds them (getmail6's password items).
+
+Descriptions are written in Chinese because operators read them (``check-config``, the README).
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+CONFIG_DIR = Path(__file__).resolve().parent
+DEFAULT_UNITS_FILE = CONFIG_DIR / "units.toml"
+ENV_CONFIG = "ZWSX_CONFIG"
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+Port = Annotated[int, Field(ge=1, le=65535)]
+Seconds = Annotated[int, Field(ge=1, le=86400)]
+
+
+class ServiceSettings(_Section):
+    base_dir: str = Field(".", description="相对路径的基准目录；默认为启动时的当前目录")
+    case_number_prefix: str = Field(
+        "YCSX", pattern=r"^[A-Z][A-Z0-9]{1,9}$", description="案件编号前缀，如 YCSX-2026-000042"
+    )
+    office_name: str = Field("运城市信用办", description="发件单位名称，用于函件落款")
+    office_email: str = Field(
+        "ycsxyb123@126.com", description="信用办投诉举报邮箱（回复地址 Reply-To）"
+    )
+    message_id_domain: str = Field(
+        "", description="外发邮件 Message-ID 使用的域名；留空则取 office_email 的域名"
+    )
+    token_secret_env: str = Field(
+        "ZWSX_TOKEN_SECRET", description="存放案件回复令牌签名密钥的环境变量名"
+    )
+    city_credit_office: str = Field("city-credit", description="市信用办在单位名录中的代码")
+
+    @property
+    def mail_domain(self) -> str:
+        return self.message_id_domain or self.office_email.rpartition("@")[2] or "localhost"
+
+
+class DatabaseSettings(_Section):
+    url: str = Field(
+        "sqlite:///var/zwsx.db",
+        description="SQLAlchemy 数据库地址；默认为内嵌 SQLite，大规模部署用 postgresql://…",
+    )
+
+
+class ArchiveSettings(_Section):
+    dir: str = Field("var/archive", description="原始来件存档目录（第二十二条：原样留存）")
+
+
+class IntakeSettings(_Section):
+    source: Literal["maildir", "imap", "none"] = Field(
+        "maildir", description="邮件来源：maildir（本地邮件目录）、imap（邮箱服务器）或 none"
+    )
+    maildir_path: str = Field("var/maildir", description="本地 Maildir 邮件目录")
+
+
+class ImapSettings(_Section):
+    host: str = Field("", description="IMAP 服务器，如 imap.126.com")
+    port: Port = Field(993, description="IMAP 端口；SSL 通常为 993")
+    security: Literal["ssl", "starttls", "none"] = Field(
+        "ssl", description="连接加密方式：ssl、starttls 或 none（仅限测试）"
+    )
+    verify_tls: bool = Field(True, description="是否校验服务器证书")
+    ca_file: str = Field("", description="自定义 CA 证书文件（留空使用系统证书）")
+    username: str = Field("", description="登录用户名，如 ycsxyb123@126.com")
+    password_env: str = Field(
+        "ZWSX_IMAP_PASSWORD", description="存放邮箱授权码的环境变量名（授权码不写入配置文件）"
+    )
+    folder: str = Field("INBOX", description="读取的邮件文件夹")
+    timeout_seconds: Seconds = Field(60, description="网络超时（秒）")
+    id_name: str = Field(
+        "zwsx",
+        pattern=r"^[\x20-\x7e]{1,64}$",
+        description="RFC 2971 ID 命令中的客户端名称（网易邮箱要求；仅限英文字符）",
+    )
+    id_version: str = Field(
+        "0.1", pattern=r"^[\x20-\x7e]{1,64}$", description="RFC 2971 ID 命令中的版本号"
+    )
+    id_vendor: str = Field(
+        "Yuncheng City Credit Office",
+        pattern=r"^[\x20-\x7e]{1,64}$",
+        description="RFC 2971 ID 命令中的厂商名称（仅限英文字符）",
+    )
+
+
+class OutboxSettings(_Section):
+    transport: Literal["file", "smtp"] = Field(
+        "file", description="发信方式：file（写入 .eml 文件）或 smtp（经邮件服务器发出）"
+    )
+    dir: str = Field("var/outbox", description="transport=file 时 .eml 文件的存放目录")
+    max_attempts: int = Field(8, ge=1, le=100, description="临时性失败的最多重试次数")
+    retry_base_seconds: Seconds = Field(60, description="首次重试等待（秒），此后逐次加倍")
+    retry_cap_seconds: Seconds = Field(3600, description="重试等待的上限（秒）")
+
+
+class SmtpSettings(_Section):
+    host: str = Field("", description="SMTP 服务器，如 smtp.126.com")
+    port: Port = Field(465, description="SMTP 端口；SSL 通常为 465，STARTTLS 通常为 587")
+    security: Literal["ssl", "starttls", "none"] = Field(
+        "ssl", description="连接加密方式：ssl、starttls 或 none（仅限测试）"
+    )
+    verify_tls: bool = Field(True, description="是否校验服务器证书")
+    ca_file: str = Field("", description="自定义 CA 证书文件（留空使用系统证书）")
+    username: str = Field("", description="登录用户名")
+    password_env: str = Field("ZWSX_SMTP_PASSWORD", description="存放 SMTP 授权码的环境变量名")
+    from_address: str = Field("", description="发件地址；留空则用 service.office_email")
+    timeout_seconds: Seconds = Field(60, description="网络超时（秒）")
+
+
+class UnitsSettings(_Section):
+    registry: str = Field(
+        str(DEFAULT_UNITS_FILE), description="承办单位名录文件（TOML）；默认使用随附名录"
+    )
+    addresses: dict[str, str] = Field(
+        default_factory=dict,
+        description='按单位代码覆盖联系邮箱，如 yanhu = "xyb@yanhu.gov.cn"（部署时填写真实地址）',
+    )
+
+
+class RoutingSettings(_Section):
+    fallback_unit: str = Field(
+        "city-credit", description="无法判断承办单位时交由哪个单位（代码）人工分办"
+    )
+    min_confidence: float = Field(
+        0.3, ge=0.0, le=1.0, description="自动转办所需的最低分办置信度；低于此值转人工分办"
+    )
+
+
+class ScheduleSettings(_Section):
+    poll_seconds: Seconds = Field(60, description="收取邮件的间隔（秒）")
+    process_seconds: Seconds = Field(30, description="处理新来件的间隔（秒）")
+    outbox_seconds: Seconds = Field(30, description="发送待发邮件的间隔（秒）")
+
+
+class LoggingSettings(_Section):
+    level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field("INFO", description="日志级别")
+
+
+class Settings(_Section):
+    service: ServiceSettings = ServiceSettings()
+    database: DatabaseSettings = DatabaseSettings()
+    archive: ArchiveSettings = ArchiveSettings()
+    intake: IntakeSettings = IntakeSettings()
+    imap: ImapSettings = ImapSettings()
+    outbox: OutboxSettings = OutboxSettings()
+    smtp: SmtpSettings = SmtpSettings()
+    units: UnitsSettings = UnitsSettings()
+    routing: RoutingSettings = RoutingSettings()
+    schedule: ScheduleSettings = ScheduleSettings()
+    logging: LoggingSettings = LoggingSettings()
+
+    # Where the settings came from, for messages; not a TOML key.
+    source_path: str = Field("", exclude=True)
+
+    def path(self, value: str) -> Path:
+        """Resolve a configured path against ``service.base_dir``."""
+        p = Path(value).expanduser()
+        if p.is_absolute():
+            return p
+        return (Path(self.service.base_dir).expanduser() / p).resolve()
+
+    def secret(self, env_name: str, environ: Mapping[str, str] | None = None) -> str:
+        """Read a secret from the environment; empty string when unset."""
+        return (os.environ if environ is None else environ).get(env_name, "")
+
+
+class ConfigError(Exception):
+    """The settings file cannot be used; ``problems`` lists every reason in plain words."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+_PYDANTIC_MESSAGES = {
+    "missing": "缺少必填项",
+    "extra_forbidden": "不认识的设置项（请检查拼写）",
+    "int_parsing": "应为整数",
+    "int_type": "应为整数",
+    "bool_parsing": "应为 true 或 false",
+    "bool_type": "应为 true 或 false",
+    "string_type": "应为文字（请加引号）",
+    "literal_error": "取值不在允许范围内",
+    "greater_than_equal": "数值过小",
+    "less_than_equal": "数值过大",
+    "string_pattern_mismatch": "格式不正确",
+    "dict_type": "应为一个表（键 = 值）",
+    "model_type": "应为一个小节 [..]",
+}
+
+
+def _describe_validation_error(error: ValidationError) -> list[str]:
+    problems = []
+    for item in error.errors():
+        where = ".".join(str(part) for part in item["loc"])
+        reason = _PYDANTIC_MESSAGES.get(item["type"], item["msg"])
+        if item["type"] == "literal_error":
+            reason += f"，可选值：{item.get('ctx', {}).get('expected', '')}"
+        elif item["type"] == "string_pattern_mismatch":
+            reason += f"，应符合 {item.get('ctx', {}).get('pattern', '')}"
+        shown = item.get("input")
+        detail = f"（当前值：{shown!r}）" if item["type"] != "missing" and shown is not None else ""
+        problems.append(f"设置项 {where}：{reason}{detail}")
+    return problems
+
+
+def parse_settings(data: Mapping[str, Any], *, source_path: str = "") -> Settings:
+    """Validate parsed TOML into Settings, or raise ConfigError listing every problem."""
+    try:
+        return Settings.model_validate({**data, "source_path": source_path})
+    except ValidationError as error:
+        raise ConfigError(_describe_validation_error(error)) from None
+
+
+def resolve_config_path(
+    cli_path: str | None, environ: Mapping[str, str] | None = None
+) -> Path | None:
+    """``--config`` wins over ``ZWSX_CONFIG``; neither means embedded defaults."""
+    env = os.environ if environ is None else environ
+    chosen = cli_path or env.get(ENV_CONFIG) or None
+    return Path(chosen) if chosen else None
+
+
+def load_settings(path: Path | None) -> Settings:
+    """Read and validate the settings file (or the embedded defaults when ``path`` is None)."""
+    if path is None:
+        return parse_settings({})
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError([f"找不到配置文件：{path}"]) from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise ConfigError([f"无法读取配置文件 {path}：{error}"]) from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError([f"配置文件 {path} 不是有效的 TOML：{error}"]) from None
+    return parse_settings(data, source_path=str(path))

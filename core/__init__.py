@@ -1,0 +1,1 @@
+"""Cross-cutting pieces every stage uses: time, masking of personal data, logging."""

@@ -1,0 +1,49 @@
+"""Art. 17 confidentiality: mask phone numbers, ID-card numbers and email addresses in text.
+
+Masking is the default for everything that leaves the service's own store (logs, digests, letters
+to units). The patterns are deliberately generous: a false mask costs a clerk a lookup, a missed
+one discloses a citizen.
+"""
+
+from __future__ import annotations
+
+import re
+
+# 18-digit resident ID (last may be X) and the old 15-digit form.
+_ID_RE = re.compile(r"(?<![0-9A-Za-z])(\d{6})(\d{8}|\d{6})(\d{3}[0-9Xx]|\d{3})(?![0-9A-Za-z])")
+# Mainland mobile numbers, optionally +86, and landlines like 0359-1234567.
+_MOBILE_RE = re.compile(r"(?<!\d)((?:\+?86[- ]?)?1[3-9]\d)[- ]?(\d{4})[- ]?(\d{4})(?!\d)")
+_LANDLINE_RE = re.compile(r"(?<!\d)(0\d{2,3})[- ]?(\d{3,4})(\d{4})(?!\d)")
+_EMAIL_RE = re.compile(r"([A-Za-z0-9._%+-])([A-Za-z0-9._%+-]*)(@[A-Za-z0-9.-]+\.[A-Za-z]{2,})")
+
+
+def mask_phone(text: str) -> str:
+    """138****5678 for mobiles, 0359-****4567 for landlines."""
+    text = _MOBILE_RE.sub(lambda m: f"{m.group(1)}****{m.group(3)}", text)
+    return _LANDLINE_RE.sub(lambda m: f"{m.group(1)}-****{m.group(3)}", text)
+
+
+def mask_id_number(text: str) -> str:
+    """Keep the region prefix and the check digit group; hide the birth date."""
+    return _ID_RE.sub(lambda m: m.group(1) + "*" * len(m.group(2)) + m.group(3), text)
+
+
+def mask_email(text: str) -> str:
+    """z***@126.com."""
+    return _EMAIL_RE.sub(lambda m: f"{m.group(1)}***{m.group(3)}", text)
+
+
+def mask_personal_data(text: str) -> str:
+    """Mask every kind of personal data this module knows, ID numbers first (they contain digits
+    a phone pattern would otherwise half-match)."""
+    return mask_email(mask_phone(mask_id_number(text)))
+
+
+def mask_name(name: str | None) -> str:
+    """张** for a Chinese name, the first letter for others; empty stays empty."""
+    if not name:
+        return ""
+    name = name.strip()
+    if not name:
+        return ""
+    return name[0] + "*" * max(1, len(name) - 1)

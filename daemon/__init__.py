@@ -1,0 +1,1 @@
+"""The daemon: scheduled jobs, leader election, and the composition root that wires them."""

@@ -1,0 +1,99 @@
+"""Scheduled jobs. Each has ``run_once()``, which the scheduler calls and tests call directly."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from daemon.service import Service
+from ingest.intake import IntakeResult, poll_mail
+from notifications.outbox import OutboxResult, send_due
+from processing.pipeline import ProcessResult, process_pending
+
+log = logging.getLogger(__name__)
+
+
+class Job(Protocol):
+    name: str
+    label: str
+
+    def run_once(self) -> str:
+        """Do one round of work; return a one-line summary in Chinese."""
+        ...
+
+
+@dataclass
+class PollMailJob:
+    service: Service
+    stop: threading.Event = field(default_factory=threading.Event)
+    name: str = "poll_mail"
+    label: str = "收取邮件"
+    last: IntakeResult | None = None
+
+    def run_once(self) -> str:
+        source = self.service.mail_source()
+        if source is None:
+            return "未配置邮件来源"
+        self.last = poll_mail(
+            source, self.service.archive, self.service.sessions, self.service.clock, stop=self.stop
+        )
+        return f"新收 {self.last.stored} 封，已收过 {self.last.skipped} 封"
+
+
+@dataclass
+class ProcessJob:
+    service: Service
+    stop: threading.Event = field(default_factory=threading.Event)
+    name: str = "process"
+    label: str = "处理来件"
+    last: ProcessResult | None = None
+
+    def run_once(self) -> str:
+        self.last = process_pending(self.service.sessions, self.service.processing, stop=self.stop)
+        return describe_counts(self.last)
+
+
+@dataclass
+class OutboxJob:
+    service: Service
+    stop: threading.Event = field(default_factory=threading.Event)
+    name: str = "send_outbox"
+    label: str = "发送邮件"
+    last: OutboxResult | None = None
+
+    def run_once(self) -> str:
+        self.last = send_due(
+            self.service.sessions,
+            self.service.transport(),
+            self.service.clock,
+            sender=self.service.from_address,
+            policy=self.service.retry_policy,
+            stop=self.stop,
+        )
+        return (
+            f"发出 {self.last.sent} 封，待重试 {self.last.retried} 封，失败 {self.last.failed} 封"
+        )
+
+
+KIND_LABELS = {
+    "complaint": "新立案",
+    "reply": "案件回复",
+    "duplicate": "重复来件",
+    "auto_reply": "自动回复",
+    "bounce": "退信",
+    "own_message": "本系统邮件",
+    "quarantined": "隔离待查",
+}
+
+
+def describe_counts(result: ProcessResult) -> str:
+    if not result.counts:
+        return "没有待处理的来件"
+    return "，".join(f"{KIND_LABELS.get(k, k)} {n} 件" for k, n in sorted(result.counts.items()))
+
+
+def make_jobs(service: Service, stop: threading.Event) -> list[Job]:
+    """The jobs in the order ``run --once`` runs them: intake, processing, sending."""
+    return [PollMailJob(service, stop), ProcessJob(service, stop), OutboxJob(service, stop)]

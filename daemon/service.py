@@ -1,0 +1,178 @@
+"""The composition root: build every component from validated settings, in one place."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from config.settings import Settings
+from config.units import UnitRegistry, load_registry
+from core.clock import Clock, SystemClock
+from ingest.archive import RawArchive
+from ingest.mailbox import ImapAccount, ImapSource
+from ingest.maildir import MaildirSource
+from ingest.sources import MailSource
+from notifications.letters import LetterSettings, LetterWriter
+from notifications.outbox import RetryPolicy
+from notifications.render import make_environment
+from notifications.transport import FileTransport, SmtpAccount, SmtpTransport, Transport
+from processing.context import ProcessingContext
+from processing.places import build_place_index, read_divisions
+from processing.route import KeywordRouter
+from store.db import make_engine, make_sessionmaker, migrate, normalise_url
+
+log = logging.getLogger(__name__)
+
+# Used only when no secret is configured and nothing leaves the machine (file transport).
+DEVELOPMENT_TOKEN_SECRET = b"zwsx-development-only-secret"
+
+
+@dataclass
+class Service:
+    """Everything the jobs and the CLI need, built lazily from ``settings``."""
+
+    settings: Settings
+    clock: Clock = field(default_factory=SystemClock)
+    environ: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
+
+    @cached_property
+    def engine(self) -> Engine:
+        url = normalise_url(self.settings.database.url, base_dir=self.settings.path("."))
+        return make_engine(url)
+
+    @cached_property
+    def sessions(self) -> sessionmaker[Session]:
+        migrate(self.engine)
+        return make_sessionmaker(self.engine)
+
+    @cached_property
+    def registry(self) -> UnitRegistry:
+        units = self.settings.units
+        return load_registry(self.settings.path(units.registry), addresses=units.addresses)
+
+    @cached_property
+    def archive(self) -> RawArchive:
+        return RawArchive(self.settings.path(self.settings.archive.dir))
+
+    @property
+    def cache_dir(self) -> Path:
+        path = self.settings.path("var/cache")
+        path.mkdir(parents=True, exist_ok=True)
+        return path
+
+    @cached_property
+    def router(self) -> KeywordRouter:
+        return KeywordRouter(
+            self.registry,
+            build_place_index(read_divisions()),
+            fallback_unit=self.settings.routing.fallback_unit,
+            city_credit_office=self.settings.service.city_credit_office,
+            cache_dir=self.cache_dir,
+        )
+
+    @cached_property
+    def token_secret(self) -> bytes:
+        secret = self.environ.get(self.settings.service.token_secret_env, "")
+        if secret:
+            return secret.encode("utf-8")
+        log.info(
+            "环境变量 %s 未设置，使用仅供本地试用的回复令牌密钥；正式部署必须设置",
+            self.settings.service.token_secret_env,
+        )
+        return DEVELOPMENT_TOKEN_SECRET
+
+    @property
+    def from_address(self) -> str:
+        return self.settings.smtp.from_address or self.settings.service.office_email
+
+    @cached_property
+    def letters(self) -> LetterWriter:
+        service = self.settings.service
+        return LetterWriter(
+            env=make_environment(),
+            settings=LetterSettings(
+                office_name=service.office_name,
+                office_email=service.office_email,
+                from_address=self.from_address,
+                mail_domain=service.mail_domain,
+                token_secret=self.token_secret,
+            ),
+        )
+
+    @cached_property
+    def processing(self) -> ProcessingContext:
+        own = {self.settings.service.office_email.lower(), self.from_address.lower()}
+        return ProcessingContext(
+            registry=self.registry,
+            router=self.router,
+            archive=self.archive,
+            clock=self.clock,
+            letters=self.letters,
+            case_prefix=self.settings.service.case_number_prefix,
+            token_secret=self.token_secret,
+            own_addresses=frozenset(own),
+            min_route_confidence=self.settings.routing.min_confidence,
+        )
+
+    def mail_source(self) -> MailSource | None:
+        intake = self.settings.intake
+        if intake.source == "maildir":
+            return MaildirSource(self.settings.path(intake.maildir_path))
+        if intake.source == "imap":
+            imap = self.settings.imap
+            account = ImapAccount(
+                host=imap.host,
+                port=imap.port,
+                username=imap.username,
+                password=self.environ.get(imap.password_env, ""),
+                folder=imap.folder,
+                security=imap.security,
+                verify_tls=imap.verify_tls,
+                ca_file=str(self.settings.path(imap.ca_file)) if imap.ca_file else "",
+                timeout=float(imap.timeout_seconds),
+                client_id=(
+                    ("name", imap.id_name),
+                    ("version", imap.id_version),
+                    ("vendor", imap.id_vendor),
+                ),
+            )
+            return ImapSource(account, self.clock)
+        return None
+
+    def transport(self) -> Transport:
+        outbox = self.settings.outbox
+        if outbox.transport == "file":
+            return FileTransport(self.settings.path(outbox.dir))
+        smtp = self.settings.smtp
+        return SmtpTransport(
+            SmtpAccount(
+                host=smtp.host,
+                port=smtp.port,
+                username=smtp.username,
+                password=self.environ.get(smtp.password_env, ""),
+                security=smtp.security,
+                verify_tls=smtp.verify_tls,
+                ca_file=str(self.settings.path(smtp.ca_file)) if smtp.ca_file else "",
+                timeout=float(smtp.timeout_seconds),
+            )
+        )
+
+    @property
+    def retry_policy(self) -> RetryPolicy:
+        outbox = self.settings.outbox
+        return RetryPolicy(
+            max_attempts=outbox.max_attempts,
+            base_seconds=outbox.retry_base_seconds,
+            cap_seconds=outbox.retry_cap_seconds,
+        )
+
+    def close(self) -> None:
+        if "engine" in self.__dict__:
+            self.engine.dispose()

@@ -1,0 +1,6 @@
+"""Entry point: ``python main.py --help`` lists the commands."""
+
+from cli.app import main
+
+if __name__ == "__main__":
+    main()

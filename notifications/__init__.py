@@ -1,0 +1,1 @@
+"""Notifications: letters rendered from templates, queued in a durable outbox, sent over SMTP."""

@@ -1,0 +1,1 @@
+"""Processing: submissions become cases; cases are screened, categorised, routed and transferred."""

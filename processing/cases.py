@@ -1,0 +1,157 @@
+"""Opening a case from a complaint, and the case-level steps: screen, categorise, route, transfer.
+
+Each step takes the session, the case and the processing context, and returns whether the case
+goes on to the next step. The order of the steps is ``CASE_STEPS`` in ``processing.pipeline``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict
+
+from sqlalchemy.orm import Session
+
+from core.clock import to_local
+from processing.categorise import categorise
+from processing.context import ProcessingContext
+from processing.lifecycle import apply_transition, record_event
+from processing.parse import ParsedMail
+from processing.screen import ScreeningInput, screen_complaint
+from store.models import Case, Submission
+from store.numbering import next_case_number
+
+SYSTEM = "system"
+_MOBILE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
+
+
+def complainant_name(mail: ParsedMail) -> str:
+    """The display name, unless it is only an address."""
+    name = mail.from_name.strip().strip('"')
+    return "" if not name or "@" in name else name[:200]
+
+
+def open_case_from_mail(
+    session: Session, submission: Submission, mail: ParsedMail, ctx: ProcessingContext
+) -> Case:
+    """Create the case for a new complaint email (status ``received``) and link the submission."""
+    now = ctx.clock.now()
+    year = to_local(submission.received_at).year
+    phone = _MOBILE.search(mail.text)
+    case = Case(
+        number=next_case_number(session, ctx.case_prefix, year),
+        status="received",
+        channel=submission.channel,
+        received_at=submission.received_at,
+        title=mail.subject[:500],
+        body=mail.text,
+        complainant_name=complainant_name(mail),
+        complainant_email=mail.from_addr,
+        complainant_phone=phone.group(0) if phone else "",
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(case)
+    session.flush()
+    submission.case_id = case.id
+    record_event(
+        session,
+        case,
+        kind="received",
+        actor=SYSTEM,
+        at=now,
+        submission_id=submission.id,
+        to_status="received",
+        data={"channel": submission.channel, "sha256": submission.sha256},
+    )
+    return case
+
+
+def step_screen(session: Session, case: Case, ctx: ProcessingContext) -> bool:
+    """Art. 8, 9, 12: accept, or propose not accepting (a clerk confirms)."""
+    decision = screen_complaint(
+        ScreeningInput(
+            title=case.title,
+            text=case.body,
+            complainant_name=case.complainant_name,
+            complainant_contact=case.complainant_email or case.complainant_phone,
+        )
+    )
+    case.screening = decision.code
+    case.screening_detail = decision.as_dict()
+    now = ctx.clock.now()
+    if decision.accepted:
+        apply_transition(session, case, "accept", actor=SYSTEM, at=now, data=decision.as_dict())
+        return True
+    labels = "；".join(f"{h.article}：{h.label}" for h in decision.hits)
+    apply_transition(
+        session,
+        case,
+        "propose_rejection",
+        actor=SYSTEM,
+        at=now,
+        data=decision.as_dict(),
+        note=f"建议不予受理，待工作人员确认：{labels}",
+    )
+    return False
+
+
+def step_categorise(session: Session, case: Case, ctx: ProcessingContext) -> bool:
+    """Art. 7: one of five categories."""
+    decision = categorise(case.title, case.body)
+    case.category = decision.code
+    record_event(
+        session,
+        case,
+        kind="categorised",
+        actor=SYSTEM,
+        at=ctx.clock.now(),
+        data={
+            "category": decision.code,
+            "label": decision.label,
+            "matched": list(decision.matched),
+        },
+    )
+    return True
+
+
+def step_route(session: Session, case: Case, ctx: ProcessingContext) -> bool:
+    """Art. 6, 13: the handling unit; below the confidence threshold a clerk decides."""
+    decision = ctx.router.route(case.title, case.body)
+    case.unit_code = decision.unit_code
+    case.credit_office_code = decision.credit_office_code
+    case.route_confidence = decision.confidence
+    case.respondent = decision.respondent[:200]
+    case.route_detail = asdict(decision)
+    case.route_detail["reasons"] = list(decision.reasons)
+    now = ctx.clock.now()
+    record_event(session, case, kind="routed", actor=SYSTEM, at=now, data=case.route_detail)
+    if decision.confidence < ctx.min_route_confidence:
+        apply_transition(
+            session,
+            case,
+            "send_to_triage",
+            actor=SYSTEM,
+            at=now,
+            note=(
+                f"分办置信度 {decision.confidence:.2f} 低于 {ctx.min_route_confidence:.2f}，"
+                "待人工分办"
+            ),
+        )
+        return False
+    return True
+
+
+def step_transfer(session: Session, case: Case, ctx: ProcessingContext) -> bool:
+    """Queue the transfer letter (转办函) to the handling unit and mark the case transferred."""
+    unit = ctx.registry.get(case.unit_code or "")
+    now = ctx.clock.now()
+    letter = ctx.letters.queue_transfer(session, case, unit, now)
+    apply_transition(
+        session,
+        case,
+        "transfer",
+        actor=SYSTEM,
+        at=now,
+        data={"unit": unit.code, "outbox_id": letter.id, "message_id": letter.message_id},
+    )
+    return True

@@ -1,0 +1,1 @@
+"""The store: typed models, migrations, and the session every stage hands work through."""

@@ -1,0 +1,186 @@
+"""Typed SQLAlchemy models. Stages hand work to each other through these tables.
+
+- ``Submission``: one raw intake item (来件), archived unchanged before anything interprets it.
+- ``Case``: one complaint (案件) with its routing and current state.
+- ``CaseEvent``: the append-only history of every change to a case.
+- ``OutboxMessage``: a rendered letter waiting to be sent, sent, or failed.
+- ``MailboxState``: per account and folder, the IMAP UIDVALIDITY and highest committed UID.
+- ``CaseCounter``: the sequence behind human-friendly case numbers.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+    event,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship
+
+from store.types import UTCDateTime
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map: ClassVar[dict[Any, Any]] = {
+        dt.datetime: UTCDateTime(),
+        dict[str, Any]: JSON(),
+    }
+
+
+class Submission(Base):
+    """One raw intake item: an email, a hotline row, a letter. The raw bytes live in the archive."""
+
+    __tablename__ = "submissions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel: Mapped[str] = mapped_column(String(16))  # email | hotline | letter | web
+    # Idempotency key per source: imap:<account>:<folder>:<uidvalidity>:<uid>, maildir:<key>, …
+    source_key: Mapped[str] = mapped_column(String(512), unique=True)
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    size: Mapped[int] = mapped_column(BigInteger)
+    archive_path: Mapped[str] = mapped_column(String(255))  # relative to the archive directory
+    received_at: Mapped[dt.datetime]
+    message_id: Mapped[str | None] = mapped_column(String(998), index=True)
+    # pending → processed | discarded | quarantined
+    status: Mapped[str] = mapped_column(String(16), default="pending", index=True)
+    kind: Mapped[str | None] = mapped_column(String(32))
+    kind_reason: Mapped[str | None] = mapped_column(Text)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
+    error: Mapped[str | None] = mapped_column(Text)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    processed_at: Mapped[dt.datetime | None]
+
+
+class Case(Base):
+    """One complaint. ``status`` follows the state machine in ``processing.lifecycle``."""
+
+    __tablename__ = "cases"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(32), unique=True)
+    status: Mapped[str] = mapped_column(String(32), index=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    received_at: Mapped[dt.datetime]
+    title: Mapped[str] = mapped_column(Text, default="")
+    body: Mapped[str] = mapped_column(Text, default="")
+    complainant_name: Mapped[str] = mapped_column(String(200), default="")
+    complainant_email: Mapped[str] = mapped_column(String(320), default="")
+    complainant_phone: Mapped[str] = mapped_column(String(64), default="")
+    respondent: Mapped[str] = mapped_column(String(200), default="")
+    unit_code: Mapped[str | None] = mapped_column(String(64), index=True)
+    credit_office_code: Mapped[str | None] = mapped_column(String(64))
+    category: Mapped[str | None] = mapped_column(String(64))
+    screening: Mapped[str | None] = mapped_column(String(64))
+    screening_detail: Mapped[dict[str, Any] | None]
+    route_confidence: Mapped[float | None] = mapped_column(Float)
+    route_detail: Mapped[dict[str, Any] | None]
+    result_text: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[dt.datetime]
+    updated_at: Mapped[dt.datetime]
+    closed_at: Mapped[dt.datetime | None]
+
+    events: Mapped[list[CaseEvent]] = relationship(
+        back_populates="case", order_by="CaseEvent.id", cascade="save-update, merge"
+    )
+
+
+class CaseEvent(Base):
+    """Append-only history: who or what changed the case, when, from which message, and why."""
+
+    __tablename__ = "case_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    at: Mapped[dt.datetime]
+    actor: Mapped[str] = mapped_column(
+        String(200)
+    )  # system | staff:<name> | unit:<code> | complainant
+    kind: Mapped[str] = mapped_column(String(64))
+    from_status: Mapped[str | None] = mapped_column(String(32))
+    to_status: Mapped[str | None] = mapped_column(String(32))
+    submission_id: Mapped[int | None] = mapped_column(ForeignKey("submissions.id"))
+    data: Mapped[dict[str, Any] | None]
+    note: Mapped[str | None] = mapped_column(Text)
+
+    case: Mapped[Case] = relationship(back_populates="events")
+
+
+class OutboxMessage(Base):
+    """A rendered outgoing message. Committed before any SMTP connection is opened."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_due", "status", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # One row per (case, letter kind, stage, recipient): "<case_id>:<kind>:<stage>:<recipient>".
+    dedupe_key: Mapped[str] = mapped_column(String(512), unique=True)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(64))
+    stage: Mapped[str] = mapped_column(String(64), default="")
+    recipient: Mapped[str] = mapped_column(String(320))
+    subject: Mapped[str] = mapped_column(Text)
+    message_id: Mapped[str] = mapped_column(String(998), unique=True)
+    raw: Mapped[bytes] = mapped_column(LargeBinary)
+    # pending → sent | failed | cancelled
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[dt.datetime]
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[dt.datetime]
+    sent_at: Mapped[dt.datetime | None]
+
+
+class MailboxState(Base):
+    """Exactly-once IMAP intake: ``last_uid`` advances only with the stored mail."""
+
+    __tablename__ = "mailbox_state"
+    __table_args__ = (UniqueConstraint("account", "folder"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account: Mapped[str] = mapped_column(String(320))
+    folder: Mapped[str] = mapped_column(String(255))
+    uidvalidity: Mapped[int] = mapped_column(BigInteger)
+    last_uid: Mapped[int] = mapped_column(BigInteger, default=0)
+    updated_at: Mapped[dt.datetime]
+
+
+class CaseCounter(Base):
+    """Last case sequence number used, per prefix and year."""
+
+    __tablename__ = "case_counters"
+
+    prefix: Mapped[str] = mapped_column(String(16), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    last_seq: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class AppendOnlyViolation(RuntimeError):
+    """Raised when code tries to change or delete a recorded case event."""
+
+
+@event.listens_for(Session, "before_flush")
+def _forbid_event_changes(session: Session, _context: object, _instances: object) -> None:
+    for obj in (*session.dirty, *session.deleted):
+        if isinstance(obj, CaseEvent) and (obj in session.deleted or session.is_modified(obj)):
+            raise AppendOnlyViolation("case events are append-only; record a new event instead")

@@ -1,0 +1,1 @@
+"""Real protocol peers for the tests: Dovecot (IMAP), aiosmtpd (SMTP), PostgreSQL."""
