@@ -117,68 +117,97 @@ def queue_message(
     return row
 
 
-def transfer_letter_context(
-    case: Case, unit: Unit, settings: LetterSettings, now: dt.datetime
-) -> Mapping[str, Any]:
+def transfer_letter_context(case: Case, unit: Unit) -> Mapping[str, Any]:
     body = mask_personal_data(case.body or "")
     return {
         "case": case,
         "unit": unit,
-        "office_name": settings.office_name,
         "channel_label": CHANNEL_LABELS.get(case.channel, case.channel),
         "category_label": CATEGORIES.get(case.category or "other", "其他"),
         "complainant_masked": mask_name(case.complainant_name) or "（未署名）",
         "body_lines": [line for line in body.splitlines() if line.strip()] or ["（无正文）"],
         "received_date": chinese_date(case.received_at),
-        "letter_date": chinese_date(now),
         "ack_days": ACK_WORKING_DAYS,
         "result_days": RESULT_WORKING_DAYS,
     }
 
 
-def queue_transfer_letter(
-    session: Session,
-    *,
-    env: Environment,
-    case: Case,
-    unit: Unit,
-    settings: LetterSettings,
-    now: dt.datetime,
-) -> OutboxMessage:
-    """转办函 to the handling unit (Art. 13, 14), personal data masked (Art. 17)."""
-    context = transfer_letter_context(case, unit, settings, now)
-    message = build_email(
-        subject=render(env, "transfer_letter.subject.j2", context).strip(),
-        text=render(env, "transfer_letter.txt.j2", context),
-        html=render(env, "transfer_letter.html.j2", context),
-        to=email.utils.formataddr((unit.name, unit.email)),
-        message_id=make_message_id(
-            settings.token_secret, case_id=case.id, kind="transfer", domain=settings.mail_domain
-        ),
-        settings=settings,
-        now=now,
-    )
-    return queue_message(
-        session,
-        case=case,
-        kind="transfer",
-        stage=unit.code,
-        message=message,
-        recipient=unit.email,
-        now=now,
-    )
-
-
 @dataclass(frozen=True)
 class LetterWriter:
-    """Templates plus office settings: what processing needs to queue letters."""
+    """Templates plus office settings: renders a letter kind and queues it in the outbox.
+
+    A letter kind ``k`` is three templates: ``k.subject.j2``, ``k.txt.j2`` and ``k.html.j2``.
+    Every template sees ``office_name``, ``letter_date`` and ``case`` besides its own context.
+    """
 
     env: Environment
     settings: LetterSettings
 
+    def render(self, kind: str, context: Mapping[str, Any]) -> tuple[str, str, str]:
+        subject = render(self.env, f"{kind}.subject.j2", context).strip()
+        return (
+            subject,
+            render(self.env, f"{kind}.txt.j2", context),
+            render(self.env, f"{kind}.html.j2", context),
+        )
+
+    def queue(
+        self,
+        session: Session,
+        *,
+        kind: str,
+        case: Case | None,
+        to_name: str,
+        to_address: str,
+        stage: str,
+        context: Mapping[str, Any],
+        now: dt.datetime,
+        in_reply_to: str = "",
+    ) -> OutboxMessage:
+        """Render ``kind`` and add it to the outbox once per (case, kind, stage, recipient)."""
+        full = {
+            "office_name": self.settings.office_name,
+            "letter_date": chinese_date(now),
+            "case": case,
+            **context,
+        }
+        subject, text, html = self.render(kind, full)
+        message = build_email(
+            subject=subject,
+            text=text,
+            html=html,
+            to=email.utils.formataddr((to_name, to_address)),
+            message_id=make_message_id(
+                self.settings.token_secret,
+                case_id=case.id if case else 0,
+                kind=kind,
+                domain=self.settings.mail_domain,
+            ),
+            settings=self.settings,
+            now=now,
+            in_reply_to=in_reply_to,
+        )
+        return queue_message(
+            session,
+            case=case,
+            kind=kind,
+            stage=stage,
+            message=message,
+            recipient=to_address,
+            now=now,
+        )
+
     def queue_transfer(
         self, session: Session, case: Case, unit: Unit, now: dt.datetime
     ) -> OutboxMessage:
-        return queue_transfer_letter(
-            session, env=self.env, case=case, unit=unit, settings=self.settings, now=now
+        """转办函 to the handling unit (Art. 13, 14), personal data masked (Art. 17)."""
+        return self.queue(
+            session,
+            kind="transfer",
+            case=case,
+            to_name=unit.name,
+            to_address=unit.email,
+            stage=unit.code,
+            context=transfer_letter_context(case, unit),
+            now=now,
         )

@@ -6,7 +6,6 @@ goes on to the next step. The order of the steps is ``CASE_STEPS`` in ``processi
 
 from __future__ import annotations
 
-import re
 from dataclasses import asdict
 
 from sqlalchemy.orm import Session
@@ -15,38 +14,31 @@ from core.clock import to_local
 from processing.categorise import categorise
 from processing.context import ProcessingContext
 from processing.lifecycle import apply_transition, record_event
-from processing.parse import ParsedMail
+from processing.normalise import Complaint
 from processing.screen import ScreeningInput, screen_complaint
 from store.models import Case, Submission
 from store.numbering import next_case_number
 
 SYSTEM = "system"
-_MOBILE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
 
 
-def complainant_name(mail: ParsedMail) -> str:
-    """The display name, unless it is only an address."""
-    name = mail.from_name.strip().strip('"')
-    return "" if not name or "@" in name else name[:200]
-
-
-def open_case_from_mail(
-    session: Session, submission: Submission, mail: ParsedMail, ctx: ProcessingContext
+def open_case(
+    session: Session, submission: Submission, complaint: Complaint, ctx: ProcessingContext
 ) -> Case:
-    """Create the case for a new complaint email (status ``received``) and link the submission."""
+    """Create the case for a new complaint (status ``received``) and link the submission."""
     now = ctx.clock.now()
     year = to_local(submission.received_at).year
-    phone = _MOBILE.search(mail.text)
     case = Case(
         number=next_case_number(session, ctx.case_prefix, year),
         status="received",
         channel=submission.channel,
         received_at=submission.received_at,
-        title=mail.subject[:500],
-        body=mail.text,
-        complainant_name=complainant_name(mail),
-        complainant_email=mail.from_addr,
-        complainant_phone=phone.group(0) if phone else "",
+        title=complaint.title[:500],
+        body=complaint.text,
+        complainant_name=complaint.complainant_name[:200],
+        complainant_email=complaint.complainant_email[:320],
+        complainant_phone=complaint.complainant_phone[:64],
+        respondent=complaint.stated_respondent[:200],
         created_at=now,
         updated_at=now,
     )

@@ -21,6 +21,7 @@ from processing import cases
 from processing.classify import classify_message
 from processing.context import ProcessingContext
 from processing.followup import apply_reply, find_referenced_case
+from processing.normalise import complaint_from_mail
 from processing.parse import ParsedMail, parse_mail
 from store.db import transaction
 from store.models import Case, Submission
@@ -87,15 +88,32 @@ def handle_email(
         submission.case_id, submission.kind = duplicate.id, "duplicate"
         submission.kind_reason = f"与案件 {duplicate.number} 的来件相同，未重复立案"
         return "duplicate"
-    case = cases.open_case_from_mail(session, submission, mail, ctx)
+    case = cases.open_case(session, submission, complaint_from_mail(mail), ctx)
     run_case_steps(session, case, ctx)
     return "complaint"
 
 
+def handle_email_submission(
+    session: Session, submission: Submission, ctx: ProcessingContext
+) -> str:
+    mail = parse_mail(ctx.archive.read(submission.archive_path))
+    return handle_email(session, submission, mail, ctx)
+
+
+SubmissionHandler = Callable[[Session, Submission, ProcessingContext], str]
+
+# How each channel's raw submission is turned into cases, replies or discards.
+CHANNEL_HANDLERS: Mapping[str, SubmissionHandler] = {
+    "email": handle_email_submission,
+}
+
+
 def _process_one(session: Session, submission: Submission, ctx: ProcessingContext) -> str:
     submission.attempts += 1
-    mail = parse_mail(ctx.archive.read(submission.archive_path))
-    kind = handle_email(session, submission, mail, ctx)
+    handler = CHANNEL_HANDLERS.get(submission.channel)
+    if handler is None:
+        raise LookupError(f"no handler for channel {submission.channel!r}")
+    kind = handler(session, submission, ctx)
     if submission.status == "pending":
         submission.status = "processed"
     submission.processed_at = ctx.clock.now()
