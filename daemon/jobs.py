@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from daemon.service import Service
+from ingest.health import record_poll
 from ingest.intake import IntakeResult, poll_mail
 from notifications.outbox import OutboxResult, send_due
 from processing.pipeline import ProcessResult, process_pending
@@ -36,9 +37,13 @@ class PollMailJob:
         source = self.service.mail_source()
         if source is None:
             return "未配置邮件来源"
-        self.last = poll_mail(
-            source, self.service.archive, self.service.sessions, self.service.clock, stop=self.stop
-        )
+        sessions, clock = self.service.sessions, self.service.clock
+        try:
+            self.last = poll_mail(source, self.service.archive, sessions, clock, stop=self.stop)
+        except Exception as error:
+            record_poll(sessions, source.name, clock, error=f"{type(error).__name__}: {error}")
+            raise
+        record_poll(sessions, source.name, clock, count=self.last.stored)
         return f"新收 {self.last.stored} 封，已收过 {self.last.skipped} 封"
 
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from ingest.attachments import store_attachment
 from processing import cases
 from processing.classify import classify_message
 from processing.context import ProcessingContext
@@ -93,11 +94,35 @@ def handle_email(
     return "complaint"
 
 
+def store_mail_attachments(
+    session: Session, submission: Submission, mail: ParsedMail, ctx: ProcessingContext
+) -> None:
+    """Keep every attachment of a mail that belongs to a case (Art. 22: the complete file)."""
+    if submission.case_id is None:
+        return
+    kind = "result" if submission.kind == "reply" else "email"
+    for item in mail.attachments:
+        store_attachment(
+            session,
+            ctx.archive,
+            data=item.payload,
+            original_name=item.filename,
+            content_type=item.content_type,
+            kind=kind,
+            now=ctx.clock.now(),
+            submission_id=submission.id,
+            case_id=submission.case_id,
+        )
+
+
 def handle_email_submission(
     session: Session, submission: Submission, ctx: ProcessingContext
 ) -> str:
     mail = parse_mail(ctx.archive.read(submission.archive_path))
-    return handle_email(session, submission, mail, ctx)
+    kind = handle_email(session, submission, mail, ctx)
+    if kind in ("complaint", "reply"):
+        store_mail_attachments(session, submission, mail, ctx)
+    return kind
 
 
 SubmissionHandler = Callable[[Session, Submission, ProcessingContext], str]

@@ -165,6 +165,37 @@ class MailboxState(Base):
     updated_at: Mapped[dt.datetime]
 
 
+class Attachment(Base):
+    """A file that came with a submission (email attachment, hotline recording, letter scan) or a
+    written result. Stored in the raw archive under a generated name; the original name is data."""
+
+    __tablename__ = "attachments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    submission_id: Mapped[int | None] = mapped_column(ForeignKey("submissions.id"), index=True)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(32))  # email | audio | scan | result | other
+    original_name: Mapped[str] = mapped_column(Text, default="")
+    content_type: Mapped[str] = mapped_column(String(255), default="application/octet-stream")
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    size: Mapped[int] = mapped_column(BigInteger)
+    archive_path: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[dt.datetime]
+
+
+class SourceHealth(Base):
+    """Last outcome of each intake source (mailbox, hotline folder …) for status and digest."""
+
+    __tablename__ = "source_health"
+
+    source: Mapped[str] = mapped_column(String(512), primary_key=True)
+    last_attempt_at: Mapped[dt.datetime | None]
+    last_success_at: Mapped[dt.datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+    consecutive_failures: Mapped[int] = mapped_column(Integer, default=0)
+    last_count: Mapped[int] = mapped_column(Integer, default=0)
+
+
 class CaseCounter(Base):
     """Last case sequence number used, per prefix and year."""
 
