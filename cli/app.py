@@ -7,6 +7,7 @@ import threading
 
 import click
 
+from cli.calendar import calendar_group
 from cli.cases import cases_group
 from cli.common import EXIT_BUSY, EXIT_CONFIG, make_service, run_jobs_once
 from cli.demo import demo_command
@@ -82,6 +83,7 @@ def run(ctx: click.Context, once: bool) -> None:
 
 
 cli.add_command(cases_group)
+cli.add_command(calendar_group)
 cli.add_command(demo_command)
 
 

@@ -5,6 +5,7 @@ Every problem is collected (not just the first) and worded for the operator who 
 
 from __future__ import annotations
 
+import datetime as dt
 import importlib.util
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -12,6 +13,9 @@ from pathlib import Path
 
 from config.settings import Settings
 from config.units import RegistryError, UnitRegistry, load_registry
+from core.calendar_file import CalendarFileError, load_overrides
+from core.clock import CHINA_TZ
+from core.workdays import calendar_warnings
 from store.db import DatabaseURLError, normalise_url
 
 
@@ -107,9 +111,28 @@ def _check_paths(settings: Settings, report: CheckReport) -> None:
             report.errors.append(f"设置项 {where} 指向的证书文件不存在：{value}")
 
 
-def check_settings(settings: Settings, environ: Mapping[str, str]) -> CheckReport:
+def _check_calendar(settings: Settings, today: dt.date, report: CheckReport) -> None:
+    """Art. 26: deadlines count working days; the calendar must be readable and not run out."""
+    try:
+        calendar = load_overrides(
+            settings.path(settings.calendar.override_file),
+            allow_provisional=settings.calendar.provisional_unknown_years,
+        )
+    except CalendarFileError as error:
+        report.errors.extend(f"设置项 calendar.override_file：{p}" for p in error.problems)
+        return
+    for warning in calendar_warnings(
+        calendar, today, warn_days=settings.calendar.warn_days_before_end
+    ):
+        report.warnings.append(warning.message)
+
+
+def check_settings(
+    settings: Settings, environ: Mapping[str, str], *, today: dt.date | None = None
+) -> CheckReport:
     report = CheckReport()
     _check_paths(settings, report)
+    _check_calendar(settings, today or dt.datetime.now(CHINA_TZ).date(), report)
     registry = _check_registry(settings, report)
     if registry is not None:
         _check_unit_references(settings, registry, report)

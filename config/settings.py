@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 CONFIG_DIR = Path(__file__).resolve().parent
 DEFAULT_UNITS_FILE = CONFIG_DIR / "units.toml"
+DEFAULT_WORKDAYS_FILE = CONFIG_DIR / "workdays.toml"
 ENV_CONFIG = "ZWSX_CONFIG"
 
 
@@ -148,6 +149,21 @@ class ScheduleSettings(_Section):
     outbox_seconds: Seconds = Field(30, description="发送待发邮件的间隔（秒）")
 
 
+class CalendarSettings(_Section):
+    override_file: str = Field(
+        str(DEFAULT_WORKDAYS_FILE),
+        description="工作日调整文件（TOML）：录入尚未收入软件包的年度放假安排及本市调整；修改后自动生效",
+    )
+    provisional_unknown_years: bool = Field(
+        True,
+        description="放假安排尚未录入的年份，是否暂按周末及法定节日推算期限（推算结果标明“暂定”）；"
+        "false 则此类期限无法计算，转工作人员处理",
+    )
+    warn_days_before_end: int = Field(
+        60, ge=1, le=366, description="已知放假安排用尽前多少天开始在每日汇总和配置检查中提醒"
+    )
+
+
 class LoggingSettings(_Section):
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field("INFO", description="日志级别")
 
@@ -163,6 +179,7 @@ class Settings(_Section):
     units: UnitsSettings = UnitsSettings()
     routing: RoutingSettings = RoutingSettings()
     schedule: ScheduleSettings = ScheduleSettings()
+    calendar: CalendarSettings = CalendarSettings()
     logging: LoggingSettings = LoggingSettings()
 
     # Where the settings came from, for messages; not a TOML key.

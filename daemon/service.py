@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from config.settings import Settings
 from config.units import UnitRegistry, load_registry
+from core.calendar_file import CalendarFile
 from core.clock import Clock, SystemClock
 from ingest.archive import RawArchive
 from ingest.mailbox import ImapAccount, ImapSource
@@ -56,6 +57,14 @@ class Service:
     def registry(self) -> UnitRegistry:
         units = self.settings.units
         return load_registry(self.settings.path(units.registry), addresses=units.addresses)
+
+    @cached_property
+    def calendar_file(self) -> CalendarFile:
+        calendar = self.settings.calendar
+        return CalendarFile(
+            self.settings.path(calendar.override_file),
+            allow_provisional=calendar.provisional_unknown_years,
+        )
 
     @cached_property
     def archive(self) -> RawArchive:

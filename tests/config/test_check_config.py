@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import subprocess
 import sys
@@ -138,3 +139,22 @@ def test_parse_settings_raises_config_error() -> None:
     with pytest.raises(ConfigError) as raised:
         parse_settings({"imap": {"port": 0}})
     assert raised.value.problems == ["设置项 imap.port：数值过小（当前值：0）"]
+
+
+def test_broken_calendar_file_is_an_error_and_a_running_out_calendar_a_warning(
+    tmp_path: Path,
+) -> None:
+    overrides = tmp_path / "workdays.toml"
+    overrides.write_text('[years.2027]\nholidays = ["2027-02-30"]\n', encoding="utf-8")
+    settings = parse_settings(
+        {"service": {"base_dir": str(tmp_path)}, "calendar": {"override_file": str(overrides)}}
+    )
+    today = dt.date(2026, 11, 25)
+    report = check_settings(settings, {"ZWSX_TOKEN_SECRET": "x"}, today=today)
+    assert len(report.errors) == 1
+    assert "“2027-02-30”不是有效日期" in report.errors[0]
+
+    overrides.write_text("", encoding="utf-8")
+    report = check_settings(settings, {"ZWSX_TOKEN_SECRET": "x"}, today=today)
+    assert report.ok
+    assert any("2027 年的放假安排尚未录入" in w for w in report.warnings)
