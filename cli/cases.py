@@ -39,9 +39,17 @@ EVENT_LABELS = {
     "unit_reply_not_applied": "承办单位指令未执行",
     "complainant_followup": "投诉举报者补充",
     "unverified_reply": "未核实来信",
+    "letter_bounced": "函件被退信",
+    "letter_delayed": "函件延迟投递",
     "personal_data_viewed": "查看个人信息",
 }
-OUTBOX_LABELS = {"pending": "待发送", "sent": "已发送", "failed": "发送失败", "cancelled": "已取消"}
+OUTBOX_LABELS = {
+    "pending": "待发送",
+    "sent": "已发送",
+    "failed": "发送失败",
+    "cancelled": "已取消",
+    "bounced": "被退信",
+}
 
 
 def _unit_name(registry: UnitRegistry, code: str | None) -> str:

@@ -84,10 +84,14 @@ class OutboxJob:
 
 KIND_LABELS = {
     "complaint": "新立案",
-    "reply": "案件回复",
+    "reply": "承办单位回复",
+    "followup": "投诉举报者补充",
+    "unverified": "未核实来信",
     "duplicate": "重复来件",
+    "hotline_export": "12345 工单导出",
     "auto_reply": "自动回复",
     "bounce": "退信",
+    "bulk": "群发邮件",
     "own_message": "本系统邮件",
     "quarantined": "隔离待查",
 }

@@ -27,3 +27,5 @@ class ProcessingContext:
     token_secret: bytes
     own_addresses: frozenset[str]
     min_route_confidence: float = 0.3
+    # Registered 12345 hotline-centre addresses whose exports are imported, not opened as cases.
+    hotline_senders: frozenset[str] = frozenset()

@@ -1,11 +1,17 @@
-"""Mail about an existing case: tie it to the case, check who sent it, apply what it asks.
+"""Mail about an existing case: tie it to the case, decide whether it may act, then dispatch.
 
-A reply changes a case only when its sender is the registered address of the case's handling
-unit (commands) or the case's complainant (follow-ups). Anything else is attached to the case
-as an unverified note for staff and changes nothing.
+Tying uses the signed Message-ID token of our letter (In-Reply-To/References) first, then a case
+number in the subject. Whether the reply may act is ``processing.trust.assess_reply``; what a
+trusted unit reply does is ``apply_unit_reply`` (the reply grammar lives in
+``processing.replies``). Anything untrusted is attached to the case as an unverified note,
+flagged for staff, and changes nothing.
 """
 
 from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -14,17 +20,22 @@ from notifications.tokens import find_case_token
 from processing.context import ProcessingContext
 from processing.lifecycle import InvalidTransition, apply_transition, record_event
 from processing.parse import ParsedMail
-from processing.replies import parse_unit_command, strip_quoted
-from store.models import Case, Submission
+from processing.replies import parse_unit_command
+from processing.trust import ReplyTrust, assess_reply
+from store.models import Case, OutboxMessage, Submission
 from store.numbering import find_case_numbers
+
+
+def _reference_ids(mail: ParsedMail) -> list[str]:
+    ids = [mail.in_reply_to, *mail.references] if mail.in_reply_to else list(mail.references)
+    return [i for i in ids if i]
 
 
 def find_referenced_case(
     session: Session, mail: ParsedMail, ctx: ProcessingContext
 ) -> tuple[Case | None, str]:
     """The case a mail is about, and how that was decided ('' when it is about none)."""
-    ids = [mail.in_reply_to, *mail.references] if mail.in_reply_to else list(mail.references)
-    token = find_case_token(ctx.token_secret, [i for i in ids if i])
+    token = find_case_token(ctx.token_secret, _reference_ids(mail))
     if token is not None:
         case = session.get(Case, token.case_id)
         if case is not None:
@@ -37,13 +48,52 @@ def find_referenced_case(
 
 
 def sender_role(case: Case, mail: ParsedMail, ctx: ProcessingContext) -> str:
-    """``unit``, ``complainant`` or ``unknown``."""
+    """``unit``, ``complainant`` or ``unknown``, by the From address alone."""
     unit = ctx.registry.find(case.unit_code)
     if unit is not None and mail.from_addr and mail.from_addr == unit.email.lower():
         return "unit"
     if mail.from_addr and mail.from_addr == (case.complainant_email or "").lower():
         return "complainant"
     return "unknown"
+
+
+def answered_letter_time(session: Session, case: Case, mail: ParsedMail) -> dt.datetime | None:
+    """When the letter of ``case`` that this mail answers was queued (None if not known)."""
+    ids = _reference_ids(mail)
+    if not ids:
+        return None
+    return session.scalar(
+        select(OutboxMessage.created_at)
+        .where(OutboxMessage.case_id == case.id, OutboxMessage.message_id.in_(ids))
+        .order_by(OutboxMessage.created_at.desc())
+        .limit(1)
+    )
+
+
+def is_replay(session: Session, case: Case, submission: Submission, mail: ParsedMail) -> bool:
+    """True when another message with the same Message-ID already acted on this case."""
+    if not mail.message_id:
+        return False
+    earlier = session.scalar(
+        select(Submission.id).where(
+            Submission.message_id == mail.message_id,
+            Submission.id != submission.id,
+            Submission.case_id == case.id,
+            Submission.sha256 != submission.sha256,
+        )
+    )
+    return earlier is not None
+
+
+def check_reply(
+    session: Session, case: Case, submission: Submission, mail: ParsedMail, ctx: ProcessingContext
+) -> ReplyTrust:
+    return assess_reply(
+        sender_role(case, mail, ctx),
+        mail,
+        replayed=is_replay(session, case, submission, mail),
+        letter_created_at=answered_letter_time(session, case, mail),
+    )
 
 
 def apply_unit_reply(
@@ -94,34 +144,64 @@ def apply_unit_reply(
     return f"承办单位指令“{command.matched}”已执行"
 
 
-def apply_reply(
-    session: Session, case: Case, submission: Submission, mail: ParsedMail, ctx: ProcessingContext
+def record_complainant_followup(
+    session: Session,
+    case: Case,
+    submission: Submission,
+    mail: ParsedMail,
+    ctx: ProcessingContext,
+    *,
+    data: Mapping[str, Any] | None = None,
 ) -> str:
-    """Dispatch a reply on ``case`` by who sent it."""
-    submission.case_id = case.id
-    role = sender_role(case, mail, ctx)
-    if role == "unit":
-        return apply_unit_reply(session, case, submission, mail, ctx)
-    now = ctx.clock.now()
-    if role == "complainant":
-        record_event(
-            session,
-            case,
-            kind="complainant_followup",
-            actor="complainant",
-            at=now,
-            submission_id=submission.id,
-            note=strip_quoted(mail.text)[:4000],
-        )
-        return "投诉举报者补充材料已附入案件"
+    record_event(
+        session,
+        case,
+        kind="complainant_followup",
+        actor="complainant",
+        at=ctx.clock.now(),
+        submission_id=submission.id,
+        data=data,
+        note=(mail.new_text or mail.text)[:4000],
+    )
+    return "投诉举报者补充材料已附入案件"
+
+
+def record_unverified(
+    session: Session,
+    case: Case,
+    submission: Submission,
+    mail: ParsedMail,
+    ctx: ProcessingContext,
+    *,
+    trust: ReplyTrust,
+) -> str:
     record_event(
         session,
         case,
         kind="unverified_reply",
         actor=f"unknown:{mail.from_addr or '无发件人'}",
-        at=now,
+        at=ctx.clock.now(),
         submission_id=submission.id,
-        data={"needs_staff": True},
-        note=strip_quoted(mail.text)[:4000],
+        data={"needs_staff": True, "claimed_role": trust.role, "reason": trust.reason},
+        note=(mail.new_text or mail.text)[:4000],
     )
-    return "发件人不是该案承办单位或投诉举报者，作为未核实备注附入案件，未改变案件状态"
+    return f"{trust.reason}；作为未核实备注附入案件，未改变案件状态"
+
+
+def apply_reply(
+    session: Session, case: Case, submission: Submission, mail: ParsedMail, ctx: ProcessingContext
+) -> str:
+    """The dispatch point for replies: check who may act, then hand to the role's handler.
+
+    Sets ``submission.kind`` to ``reply`` (a trusted unit reply), ``followup`` (the complainant)
+    or ``unverified`` (anything else)."""
+    submission.case_id = case.id
+    trust = check_reply(session, case, submission, mail, ctx)
+    if not trust.trusted:
+        submission.kind = "unverified"
+        return record_unverified(session, case, submission, mail, ctx, trust=trust)
+    if trust.role == "unit":
+        submission.kind = "reply"
+        return apply_unit_reply(session, case, submission, mail, ctx)
+    submission.kind = "followup"
+    return record_complainant_followup(session, case, submission, mail, ctx)

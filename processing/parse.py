@@ -1,47 +1,44 @@
 """Parse a raw email into a ``ParsedMail`` value: headers, sender, readable text, attachments.
 
-Chinese mail needs one fix before anything decodes: many clients label GBK text as ``gb2312``,
-and a strict gb2312 decoder turns every GBK-only character (镕, 堃, 喆 …) into U+FFFD. GB18030 is
-a superset of both, so every GB alias is pointed at it before the first decode (codec lookups
-are cached, which is why this runs at import time).
+mail-parser does the MIME work; the standard library fills the gaps that lose Chinese text
+(see ``processing.charsets``): raw 8-bit headers, parts without a usable charset label, broken
+base64. HTML-only mail becomes readable text; a reply's new text is separated from its quoted
+history and signature (``processing.quoting``); a delivery report is read (``processing.dsn``).
 """
 
 from __future__ import annotations
 
 import base64
+import binascii
 import datetime as dt
 import email.utils
-import encodings.aliases
-import html
+import logging
 import re
 from dataclasses import dataclass, field
-from html.parser import HTMLParser
-from typing import Any, ClassVar
+from email.message import Message
+from typing import Any
 
 import mailparser
 
-_GB_ALIASES = (
-    "gb2312",
-    "gbk",
-    "cp936",
-    "x_gbk",
-    "euc_cn",
-    "gb_2312_80",
-    "csgb2312",
-    "chinese",
-    "gb2312_1980",
-    "euccn",
-    "936",
-    "ms936",
+from processing.charsets import decode_bytes, decode_header_value, is_mojibake
+from processing.dsn import DeliveryReport, is_report, parse_delivery_report
+from processing.htmltext import html_to_text
+from processing.quoting import split_reply
+
+__all__ = ["Attachment", "ParsedMail", "UnparseableMail", "html_to_text", "parse_mail"]
+
+# mail-parser warns about every multipart container it does not flatten: noise, not a problem.
+logging.getLogger("mailparser").setLevel(logging.ERROR)
+
+# Headers of which at least one is present in anything that deserves to be called a message.
+_MESSAGE_HEADERS = frozenset(
+    {"from", "to", "subject", "date", "message-id", "received", "sender", "return-path"}
 )
+_BOUNCE_SENDERS = ("mailer-daemon", "postmaster", "mail-daemon", "mailerdaemon")
 
 
-def _widen_gb_aliases() -> None:
-    for alias in _GB_ALIASES:
-        encodings.aliases.aliases[alias.replace("-", "_")] = "gb18030"
-
-
-_widen_gb_aliases()
+class UnparseableMail(ValueError):
+    """The bytes are not an email message; the message says why, for staff (in Chinese)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,46 +65,14 @@ class ParsedMail:
     text: str
     headers: dict[str, str] = field(default_factory=dict)
     attachments: tuple[Attachment, ...] = ()
+    # The reply's own words: ``text`` without quoted history and signature.
+    new_text: str = ""
+    # What was wrong with the message and how it was recovered, for the record.
+    defects: tuple[str, ...] = ()
+    delivery_report: DeliveryReport | None = None
 
     def header(self, name: str) -> str:
         return self.headers.get(name.lower(), "")
-
-
-class _TextExtractor(HTMLParser):
-    _BLOCK: ClassVar[frozenset[str]] = frozenset(
-        {"p", "div", "br", "tr", "li", "h1", "h2", "h3", "h4", "table", "blockquote"}
-    )
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-        self._skip = 0
-
-    def handle_starttag(self, tag: str, attrs: Any) -> None:
-        if tag in ("script", "style", "head"):
-            self._skip += 1
-        elif tag in self._BLOCK:
-            self.parts.append("\n")
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in ("script", "style", "head"):
-            self._skip = max(0, self._skip - 1)
-        elif tag in self._BLOCK:
-            self.parts.append("\n")
-
-    def handle_data(self, data: str) -> None:
-        if not self._skip:
-            self.parts.append(data)
-
-
-def html_to_text(markup: str) -> str:
-    """Readable text from an HTML body: block elements become line breaks, scripts vanish."""
-    extractor = _TextExtractor()
-    extractor.feed(markup)
-    extractor.close()
-    text = html.unescape("".join(extractor.parts)).replace("\xa0", " ")
-    lines = [line.strip() for line in text.splitlines()]
-    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
 
 
 def _clean(text: str) -> str:
@@ -115,67 +80,160 @@ def _clean(text: str) -> str:
     return text.replace("\x00", "").replace("\r\n", "\n").replace("\r", "\n")
 
 
-def _addresses(value: Any) -> list[tuple[str, str]]:
-    return [(str(name or ""), str(addr or "")) for name, addr in (value or [])]
+def _headers(message: Message) -> dict[str, str]:
+    """First value of each header, decoded (raw 8-bit bytes and RFC 2047 words alike)."""
+    found: dict[str, str] = {}
+    # raw_items(): the stdlib would turn raw 8-bit values into opaque Header objects.
+    for name, value in message.raw_items():
+        key = str(name).lower()
+        if key not in found:
+            found[key] = _clean(decode_header_value(value)).replace("\n", " ").strip()
+    return found
+
+
+def _address(value: str) -> tuple[str, str]:
+    name, addr = email.utils.parseaddr(value)
+    return name.strip().strip('"'), addr.strip().lower()
+
+
+def _recipients(message: Message) -> tuple[str, ...]:
+    values = [decode_header_value(v) for k, v in message.raw_items() if k.lower() == "to"]
+    return tuple(addr.lower() for _, addr in email.utils.getaddresses(values) if addr)
 
 
 def _message_ids(value: str) -> tuple[str, ...]:
     return tuple(re.findall(r"<[^<>\s]+>", value or ""))
 
 
-def _date(parsed: Any, headers: dict[str, str]) -> dt.datetime | None:
+def _date(headers: dict[str, str]) -> dt.datetime | None:
     raw = headers.get("date", "")
-    if raw:
-        try:
-            value = email.utils.parsedate_to_datetime(raw)
-        except (TypeError, ValueError, IndexError):
-            value = None
-        if value is not None:
-            return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
-    value = getattr(parsed, "date", None)
-    if isinstance(value, dt.datetime):
-        return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+    if not raw:
+        return None
+    try:
+        value = email.utils.parsedate_to_datetime(raw)
+    except (TypeError, ValueError, IndexError):
+        return None
+    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+
+
+def _lenient_b64(payload: str) -> bytes:
+    """Decode base64 that senders broke (bad padding, stray characters) as far as it goes."""
+    data = re.sub(r"[^A-Za-z0-9+/]", "", payload)
+    if len(data) % 4 == 1:
+        data = data[:-1]
+    return base64.b64decode(data + "=" * (-len(data) % 4))
+
+
+def _attachment_bytes(item: dict[str, Any], defects: list[str]) -> bytes:
+    payload = item.get("payload") or ""
+    if isinstance(payload, bytes):
+        return payload
+    if not item.get("binary"):
+        return str(payload).encode("utf-8")
+    try:
+        return base64.b64decode(payload, validate=False)
+    except binascii.Error:
+        defects.append(f"附件 {item.get('filename') or ''} 的 base64 编码有误，已尽量解码")
+        return _lenient_b64(str(payload))
+
+
+def _attachments(parsed: Any, defects: list[str]) -> tuple[Attachment, ...]:
+    return tuple(
+        Attachment(
+            filename=_clean(decode_header_value(item.get("filename") or "")).strip(),
+            content_type=str(item.get("mail_content_type") or "application/octet-stream"),
+            payload=_attachment_bytes(item, defects),
+        )
+        for item in parsed.attachments or []
+    )
+
+
+def _is_body_part(part: Message) -> bool:
+    return (
+        part.get_content_type() in ("text/plain", "text/html")
+        and part.get_content_disposition() != "attachment"
+        and not part.get_filename()
+    )
+
+
+def _walk_body(message: Message) -> list[Message]:
+    """Body text parts, not descending into attached messages."""
+    if message.is_multipart():
+        parts: list[Message] = []
+        for sub in message.get_payload() or []:
+            if isinstance(sub, Message) and sub.get_content_maintype() != "message":
+                parts.extend(_walk_body(sub))
+        return parts
+    return [message] if _is_body_part(message) else []
+
+
+def _recovered_texts(message: Message, defects: list[str]) -> tuple[str, str]:
+    """Plain and HTML body re-decoded from the part bytes, guessing unusable charsets."""
+    plain: list[str] = []
+    markup: list[str] = []
+    for part in _walk_body(message):
+        data = part.get_payload(decode=True)
+        if not isinstance(data, bytes):
+            continue
+        label = part.get_content_charset()
+        text, used = decode_bytes(data, label)
+        if used != (label or "").lower():
+            defects.append(f"正文字符集标注为 {label or '（无）'}，按 {used} 解码")
+        (markup if part.get_content_subtype() == "html" else plain).append(text)
+    return "\n".join(plain), "\n".join(markup)
+
+
+def _body_text(parsed: Any, message: Message, raw: bytes, defects: list[str]) -> str:
+    plain = "\n".join(parsed.text_plain or [])
+    markup = "\n".join(parsed.text_html or [])
+    if "\ufffd" in plain + markup and b"\xef\xbf\xbd" not in raw:
+        # mail-parser fell back to replacement characters: the label was wrong or missing.
+        plain, markup = _recovered_texts(message, defects)
+    if plain.strip():
+        return plain
+    return html_to_text(markup)
+
+
+def _check_is_message(message: Message, raw: bytes) -> None:
+    names = {str(k).lower() for k in message}
+    if not raw.strip():
+        raise UnparseableMail("来件为空，没有任何内容")
+    if not names & _MESSAGE_HEADERS:
+        raise UnparseableMail("无法识别为电子邮件：缺少发件人、收件人、主题、日期等全部邮件头")
+
+
+def _delivery_report(message: Message, from_addr: str, text: str) -> DeliveryReport | None:
+    local = from_addr.partition("@")[0]
+    if is_report(message) or local in _BOUNCE_SENDERS:
+        return parse_delivery_report(message, text=text)
     return None
 
 
-def _attachments(parsed: Any) -> tuple[Attachment, ...]:
-    found = []
-    for item in parsed.attachments or []:
-        payload = item.get("payload") or ""
-        if item.get("binary"):
-            data = base64.b64decode(payload)
-        elif isinstance(payload, bytes):
-            data = payload
-        else:
-            data = str(payload).encode("utf-8")
-        found.append(
-            Attachment(
-                filename=str(item.get("filename") or ""),
-                content_type=str(item.get("mail_content_type") or "application/octet-stream"),
-                payload=data,
-            )
-        )
-    return tuple(found)
-
-
 def parse_mail(raw: bytes) -> ParsedMail:
-    """Parse ``raw``; raises only when the bytes are not a message at all."""
+    """Parse ``raw``; raises ``UnparseableMail`` when the bytes are not a message at all."""
     parsed = mailparser.parse_from_bytes(raw)
-    headers = {str(k).lower(): _clean(str(v)) for k, v in (parsed.headers or {}).items()}
-    senders = _addresses(parsed.from_)
-    from_name, from_addr = senders[0] if senders else ("", "")
-    plain = "\n".join(parsed.text_plain or [])
-    text = plain if plain.strip() else html_to_text("\n".join(parsed.text_html or []))
+    message: Message = parsed.message
+    _check_is_message(message, raw)
+    defects: list[str] = []
+    headers = _headers(message)
+    from_name, from_addr = _address(headers.get("from", ""))
+    text = _clean(_body_text(parsed, message, raw, defects)).strip()
+    subject = headers.get("subject", "")
+    if is_mojibake(subject + text):
+        defects.append("邮件在发件端已出现乱码（“锟斤拷”），原文无法恢复")
     return ParsedMail(
-        subject=_clean(str(parsed.subject or "")).strip(),
-        from_name=from_name.strip(),
-        from_addr=from_addr.strip().lower(),
-        to=tuple(addr.lower() for _, addr in _addresses(parsed.to)),
+        subject=subject,
+        from_name=from_name,
+        from_addr=from_addr,
+        to=_recipients(message),
         message_id=headers.get("message-id", "").strip(),
         in_reply_to=headers.get("in-reply-to", "").strip(),
         references=_message_ids(headers.get("references", "")),
-        date=_date(parsed, headers),
-        text=_clean(text).strip(),
+        date=_date(headers),
+        text=text,
         headers=headers,
-        attachments=_attachments(parsed),
+        attachments=_attachments(parsed, defects),
+        new_text=split_reply(text).new_text,
+        defects=tuple(defects),
+        delivery_report=_delivery_report(message, from_addr, text),
     )

@@ -19,11 +19,18 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from ingest.attachments import store_attachment
 from processing import cases
-from processing.classify import classify_message
+from processing.bounces import handle_bounce
+from processing.classify import (
+    DISCARD_KINDS,
+    EXPORT_EXTENSIONS,
+    MessageKind,
+    classify_message,
+)
 from processing.context import ProcessingContext
-from processing.followup import apply_reply, find_referenced_case
+from processing.duplicates import resent_case, same_message
+from processing.followup import apply_reply, find_referenced_case, record_complainant_followup
 from processing.normalise import complaint_from_mail
-from processing.parse import ParsedMail, parse_mail
+from processing.parse import ParsedMail, UnparseableMail, parse_mail
 from store.db import transaction
 from store.models import Case, Submission
 
@@ -53,52 +60,101 @@ def run_case_steps(session: Session, case: Case, ctx: ProcessingContext) -> None
             break
 
 
-def _duplicate_of(session: Session, submission: Submission) -> Case | None:
-    """A case already opened from the same message (same Message-ID, or the same bytes)."""
-    conditions = [Submission.sha256 == submission.sha256]
-    if submission.message_id:
-        conditions.append(Submission.message_id == submission.message_id)
-    for condition in conditions:
-        other = session.scalars(
-            select(Submission)
-            .where(condition, Submission.id != submission.id, Submission.case_id.is_not(None))
-            .order_by(Submission.id)
-        ).first()
-        if other is not None:
-            return session.get(Case, other.case_id)
-    return None
+def _discard(submission: Submission, kind: MessageKind) -> str:
+    submission.status = "discarded"
+    return kind.kind
+
+
+def _handle_duplicate(submission: Submission, earlier: Submission) -> str:
+    """The very same message delivered twice (same bytes): nothing new to act on."""
+    submission.status, submission.kind = "discarded", "duplicate"
+    submission.case_id = earlier.case_id
+    submission.kind_reason = f"与来件 {earlier.id} 完全相同（重复投递），未重复处理"
+    return "duplicate"
+
+
+def _handle_complaint(
+    session: Session, submission: Submission, mail: ParsedMail, ctx: ProcessingContext
+) -> str:
+    earlier = same_message(session, submission)
+    if earlier is not None and earlier.case_id is not None:
+        case = session.get(Case, earlier.case_id)
+        assert case is not None
+        submission.case_id, submission.kind = case.id, "duplicate"
+        submission.kind_reason = f"与案件 {case.number} 的来件 Message-ID 相同，未重复立案"
+        return "duplicate"
+    resend = resent_case(session, mail.from_addr, mail.subject, mail.text)
+    if resend is not None:
+        case, score = resend
+        submission.case_id, submission.kind = case.id, "followup"
+        submission.kind_reason = (
+            f"同一投诉举报者重复来信（与案件 {case.number} 相似度 {score:.2f}）"
+        )
+        data = {"resend": True, "similarity": round(score, 3)}
+        record_complainant_followup(session, case, submission, mail, ctx, data=data)
+        return "followup"
+    case = cases.open_case(session, submission, complaint_from_mail(mail), ctx)
+    run_case_steps(session, case, ctx)
+    return "complaint"
+
+
+def _handle_hotline_export(
+    session: Session, submission: Submission, mail: ParsedMail, ctx: ProcessingContext
+) -> str:
+    """Keep the export's files for the hotline importer; never open a case from the mail."""
+    with_kind = [a for a in mail.attachments if a.filename.lower().endswith(EXPORT_EXTENSIONS)]
+    for item in with_kind:
+        store_attachment(
+            session,
+            ctx.archive,
+            data=item.payload,
+            original_name=item.filename,
+            content_type=item.content_type,
+            kind="hotline_export",
+            now=ctx.clock.now(),
+            submission_id=submission.id,
+        )
+    return "hotline_export"
 
 
 def handle_email(
     session: Session, submission: Submission, mail: ParsedMail, ctx: ProcessingContext
 ) -> str:
     """Classify one parsed email and act on it; returns the kind for the summary."""
+    earlier = same_message(session, submission)
+    if earlier is not None and earlier.sha256 == submission.sha256:
+        return _handle_duplicate(submission, earlier)
     case, how = find_referenced_case(session, mail, ctx)
-    kind = classify_message(mail, refers_to_case=how, own_addresses=ctx.own_addresses)
+    kind = classify_message(
+        mail,
+        refers_to_case=how,
+        own_addresses=ctx.own_addresses,
+        hotline_senders=ctx.hotline_senders,
+    )
     submission.kind, submission.kind_reason = kind.kind, kind.reason
-    if kind.kind in ("auto_reply", "bounce", "own_message"):
-        submission.status = "discarded"
-        return kind.kind
+    if kind.kind == "bounce":
+        submission.kind_reason = (
+            f"{kind.reason}；{handle_bounce(session, submission, mail.delivery_report, ctx)}"
+        )
+        submission.status = "discarded" if submission.case_id is None else "processed"
+        return "bounce"
+    if kind.kind in DISCARD_KINDS:
+        return _discard(submission, kind)
+    if kind.kind == "hotline_export":
+        return _handle_hotline_export(session, submission, mail, ctx)
     if kind.kind == "reply" and case is not None:
         submission.kind_reason = (
             f"{kind.reason}；{apply_reply(session, case, submission, mail, ctx)}"
         )
-        return "reply"
-    duplicate = _duplicate_of(session, submission)
-    if duplicate is not None:
-        submission.case_id, submission.kind = duplicate.id, "duplicate"
-        submission.kind_reason = f"与案件 {duplicate.number} 的来件相同，未重复立案"
-        return "duplicate"
-    case = cases.open_case(session, submission, complaint_from_mail(mail), ctx)
-    run_case_steps(session, case, ctx)
-    return "complaint"
+        return submission.kind or "reply"
+    return _handle_complaint(session, submission, mail, ctx)
 
 
 def store_mail_attachments(
     session: Session, submission: Submission, mail: ParsedMail, ctx: ProcessingContext
 ) -> None:
     """Keep every attachment of a mail that belongs to a case (Art. 22: the complete file)."""
-    if submission.case_id is None:
+    if submission.case_id is None or submission.kind == "duplicate":
         return
     kind = "result" if submission.kind == "reply" else "email"
     for item in mail.attachments:
@@ -120,7 +176,7 @@ def handle_email_submission(
 ) -> str:
     mail = parse_mail(ctx.archive.read(submission.archive_path))
     kind = handle_email(session, submission, mail, ctx)
-    if kind in ("complaint", "reply"):
+    if kind in ("complaint", "reply", "followup", "unverified"):
         store_mail_attachments(session, submission, mail, ctx)
     return kind
 
@@ -145,30 +201,50 @@ def _process_one(session: Session, submission: Submission, ctx: ProcessingContex
     return kind
 
 
-def _quarantine(factory: sessionmaker[Session], submission_id: int, ctx: ProcessingContext) -> str:
-    reason = traceback.format_exc(limit=8)
+def describe_failure(error: BaseException) -> str:
+    """One line for staff (in Chinese) saying why a submission could not be processed."""
+    if isinstance(error, UnparseableMail):
+        return str(error)
+    if isinstance(error, FileNotFoundError):
+        return f"存档中找不到原始文件：{error.filename or error}"
+    return f"处理时发生意外错误：{type(error).__name__}: {error}"
+
+
+def _quarantine(
+    factory: sessionmaker[Session], submission_id: int, ctx: ProcessingContext, error: Exception
+) -> str:
+    reason = describe_failure(error)
+    detail = traceback.format_exc(limit=8)
     with transaction(factory) as session:
         submission = session.get(Submission, submission_id)
         assert submission is not None
         submission.status = "quarantined"
         submission.attempts += 1
-        submission.error = reason[-4000:]
+        submission.error = f"{reason}\n\n{detail}"[:8000]
         submission.processed_at = ctx.clock.now()
-    return reason.strip().splitlines()[-1]
+    return reason
 
 
-def process_pending(
-    factory: sessionmaker[Session], ctx: ProcessingContext, *, stop: threading.Event | None = None
-) -> ProcessResult:
-    """Process every pending submission, oldest first, each in its own transaction."""
-    result = ProcessResult()
+def pending_ids(factory: sessionmaker[Session]) -> list[int]:
     with factory() as session:
-        ids = list(
+        return list(
             session.scalars(
                 select(Submission.id).where(Submission.status == "pending").order_by(Submission.id)
             )
         )
-    for submission_id in ids:
+
+
+def process_pending(
+    factory: sessionmaker[Session],
+    ctx: ProcessingContext,
+    *,
+    stop: threading.Event | None = None,
+    only: list[int] | None = None,
+) -> ProcessResult:
+    """Process pending submissions (every one, or those in ``only``), oldest first, each in its
+    own transaction; a failure quarantines that one submission and the loop goes on."""
+    result = ProcessResult()
+    for submission_id in pending_ids(factory) if only is None else sorted(only):
         if stop is not None and stop.is_set():
             break
         try:
@@ -177,9 +253,9 @@ def process_pending(
                 if submission is None or submission.status != "pending":
                     continue
                 result.counts[_process_one(session, submission, ctx)] += 1
-        except Exception:
+        except Exception as error:
             log.exception("submission %s quarantined", submission_id)
-            reason = _quarantine(factory, submission_id, ctx)
+            reason = _quarantine(factory, submission_id, ctx, error)
             result.counts["quarantined"] += 1
             result.quarantined.append(f"来件 {submission_id}：{reason}")
     return result

@@ -62,7 +62,7 @@ class Submission(Base):
     archive_path: Mapped[str] = mapped_column(String(255))  # relative to the archive directory
     received_at: Mapped[dt.datetime]
     message_id: Mapped[str | None] = mapped_column(String(998), index=True)
-    # pending → processed | discarded | quarantined
+    # pending → processed | discarded | quarantined (quarantined → pending on staff retry)
     status: Mapped[str] = mapped_column(String(16), default="pending", index=True)
     kind: Mapped[str | None] = mapped_column(String(32))
     kind_reason: Mapped[str | None] = mapped_column(Text)
@@ -142,7 +142,7 @@ class OutboxMessage(Base):
     subject: Mapped[str] = mapped_column(Text)
     message_id: Mapped[str] = mapped_column(String(998), unique=True)
     raw: Mapped[bytes] = mapped_column(LargeBinary)
-    # pending → sent | failed | cancelled
+    # pending → sent | failed | cancelled; sent → bounced (a permanent DSN, reason in last_error)
     status: Mapped[str] = mapped_column(String(16), default="pending")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[dt.datetime]
