@@ -16,6 +16,7 @@ from config.units import RegistryError, UnitRegistry, load_registry
 from core.calendar_file import CalendarFileError, load_overrides
 from core.clock import CHINA_TZ
 from core.workdays import calendar_warnings
+from notifications.site import check_site_templates
 from store.db import DatabaseURLError, normalise_url
 
 
@@ -127,6 +128,22 @@ def _check_calendar(settings: Settings, today: dt.date, report: CheckReport) -> 
         report.warnings.append(warning.message)
 
 
+def _check_letters(settings: Settings, report: CheckReport) -> None:
+    site_dir = settings.site_template_dir()
+    if settings.letters.template_dir and (site_dir is None or not site_dir.is_dir()):
+        report.errors.append(
+            f"设置项 letters.template_dir 指向的目录不存在：{settings.letters.template_dir}"
+        )
+    elif site_dir is not None:
+        site = check_site_templates(site_dir)
+        report.errors.extend(site.errors)
+        report.warnings.extend(site.warnings)
+    if not settings.staff.emails:
+        report.warnings.append("未填写 staff.emails：不会发送每日工作汇总、月度汇总和发信失败提醒")
+    if settings.digest.case_link and "{number}" not in settings.digest.case_link:
+        report.warnings.append("设置项 digest.case_link 中没有 {number}，所有链接将指向同一地址")
+
+
 def check_settings(
     settings: Settings, environ: Mapping[str, str], *, today: dt.date | None = None
 ) -> CheckReport:
@@ -138,4 +155,5 @@ def check_settings(
         _check_unit_references(settings, registry, report)
     _check_database(settings, report)
     _check_mail(settings, environ, report)
+    _check_letters(settings, report)
     return report

@@ -9,6 +9,7 @@ Descriptions are written in Chinese because operators read them (``check-config`
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import tomllib
 from collections.abc import Mapping
@@ -108,6 +109,20 @@ class OutboxSettings(_Section):
     max_attempts: int = Field(8, ge=1, le=100, description="临时性失败的最多重试次数")
     retry_base_seconds: Seconds = Field(60, description="首次重试等待（秒），此后逐次加倍")
     retry_cap_seconds: Seconds = Field(3600, description="重试等待的上限（秒）")
+    max_per_hour: int = Field(
+        60, ge=1, le=100000, description="每小时最多发出的邮件数（网易邮箱对发信频率有限制）"
+    )
+    throttle_pause_seconds: Seconds = Field(
+        900,
+        description="邮件服务器要求放慢发送（如网易 451 MI:SFQ、554 DT:SPM）时暂停的秒数，"
+        "连续出现时逐次加倍",
+    )
+    throttle_pause_cap_seconds: Seconds = Field(14400, description="上述暂停的上限（秒）")
+    claim_seconds: Seconds = Field(
+        600,
+        ge=60,
+        description="发信过程中程序中断后，等待多少秒再重新发送该邮件（Message-ID 不变）",
+    )
 
 
 class SmtpSettings(_Section):
@@ -122,6 +137,51 @@ class SmtpSettings(_Section):
     password_env: str = Field("ZWSX_SMTP_PASSWORD", description="存放 SMTP 授权码的环境变量名")
     from_address: str = Field("", description="发件地址；留空则用 service.office_email")
     timeout_seconds: Seconds = Field(60, description="网络超时（秒）")
+
+
+EmailAddress = Annotated[str, Field(pattern=r"^[^@\s<>,;]+@[^@\s<>,;]+\.[^@\s<>,;]+$")]
+
+
+class StaffSettings(_Section):
+    emails: list[EmailAddress] = Field(
+        default_factory=list,
+        description="工作人员邮箱：接收每日工作汇总、月度汇总和发信失败提醒",
+    )
+
+
+class DigestSettings(_Section):
+    time: str = Field(
+        "08:30",
+        pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$",
+        description="每个工作日发送工作汇总的时间（北京时间，HH:MM）",
+    )
+    monthly: bool = Field(True, description="每月第一个工作日是否同时发送上月的月度汇总")
+    case_link: str = Field(
+        "",
+        description="汇总中案件编号的链接地址，{number} 处替换为案件编号；留空则不加链接",
+    )
+
+    @property
+    def send_at(self) -> dt.time:
+        hour, minute = self.time.split(":")
+        return dt.time(int(hour), int(minute))
+
+
+class LettersSettings(_Section):
+    template_dir: str = Field(
+        "",
+        description="本地自定义函件模板目录，其中与内置模板同名的文件优先使用；"
+        "留空则使用配置文件所在目录下的 templates 目录（如存在）",
+    )
+
+
+class DisclosureSettings(_Section):
+    handling_unit_contact: Literal["never", "unless_respondent", "always"] = Field(
+        "unless_respondent",
+        description="转办函中是否向承办单位提供投诉举报者的姓名和联系方式（第十三条、第十七条）："
+        "never 一律不提供；unless_respondent 承办单位可能即为被投诉举报单位时不提供；"
+        "always 一律提供。每次提供都记入案件",
+    )
 
 
 class UnitsSettings(_Section):
@@ -147,6 +207,9 @@ class ScheduleSettings(_Section):
     poll_seconds: Seconds = Field(60, description="收取邮件的间隔（秒）")
     process_seconds: Seconds = Field(30, description="处理新来件的间隔（秒）")
     outbox_seconds: Seconds = Field(30, description="发送待发邮件的间隔（秒）")
+    digest_check_seconds: Seconds = Field(
+        300, description="检查是否到了发送工作汇总时间的间隔（秒）"
+    )
 
 
 class CalendarSettings(_Section):
@@ -176,6 +239,10 @@ class Settings(_Section):
     imap: ImapSettings = ImapSettings()
     outbox: OutboxSettings = OutboxSettings()
     smtp: SmtpSettings = SmtpSettings()
+    staff: StaffSettings = StaffSettings()
+    digest: DigestSettings = DigestSettings()
+    letters: LettersSettings = LettersSettings()
+    disclosure: DisclosureSettings = DisclosureSettings()
     units: UnitsSettings = UnitsSettings()
     routing: RoutingSettings = RoutingSettings()
     schedule: ScheduleSettings = ScheduleSettings()
@@ -195,6 +262,17 @@ class Settings(_Section):
     def secret(self, env_name: str, environ: Mapping[str, str] | None = None) -> str:
         """Read a secret from the environment; empty string when unset."""
         return (os.environ if environ is None else environ).get(env_name, "")
+
+    def site_template_dir(self) -> Path | None:
+        """Where site templates override the built-in ones: the configured directory, else
+        ``templates/`` beside the settings file when it exists."""
+        if self.letters.template_dir:
+            return self.path(self.letters.template_dir)
+        if self.source_path:
+            beside = Path(self.source_path).resolve().parent / "templates"
+            if beside.is_dir():
+                return beside
+        return None
 
 
 class ConfigError(Exception):
@@ -218,6 +296,7 @@ _PYDANTIC_MESSAGES = {
     "less_than_equal": "数值过大",
     "string_pattern_mismatch": "格式不正确",
     "dict_type": "应为一个表（键 = 值）",
+    "list_type": '应为一个列表，如 ["a@example.com"]',
     "model_type": "应为一个小节 [..]",
 }
 

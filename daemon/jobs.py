@@ -10,6 +10,9 @@ from typing import Protocol
 from daemon.service import Service
 from ingest.health import record_poll
 from ingest.intake import IntakeResult, poll_mail
+from notifications.digest import DigestSender, StaffMailer
+from notifications.digest_sections import DIGEST_SECTIONS
+from notifications.monthly import MonthlySender
 from notifications.outbox import OutboxResult, send_due
 from processing.pipeline import ProcessResult, process_pending
 
@@ -75,11 +78,40 @@ class OutboxJob:
             self.service.clock,
             sender=self.service.from_address,
             policy=self.service.retry_policy,
+            limits=self.service.send_limits,
+            on_failure=self.service.failure_alert,
             stop=self.stop,
         )
-        return (
+        summary = (
             f"发出 {self.last.sent} 封，待重试 {self.last.retried} 封，失败 {self.last.failed} 封"
         )
+        return f"{summary}（{self.last.held}）" if self.last.held else summary
+
+
+@dataclass
+class DigestJob:
+    """The staff digest every working day, and the monthly summary on the first one."""
+
+    service: Service
+    stop: threading.Event = field(default_factory=threading.Event)
+    name: str = "digest"
+    label: str = "工作汇总"
+
+    def run_once(self) -> str:
+        s = self.service
+        mailer = StaffMailer(
+            sessions=s.sessions,
+            letters=s.letters,
+            registry=s.registry,
+            calendar=s.calendar,
+            clock=s.clock,
+            recipients=tuple(s.settings.staff.emails),
+            send_at=s.settings.digest.send_at,
+        )
+        daily = DigestSender(mailer, DIGEST_SECTIONS, s.settings.digest.case_link).run_once()
+        if not s.settings.digest.monthly or not mailer.recipients:
+            return daily
+        return f"{daily}；{MonthlySender(mailer).run_once()}"
 
 
 KIND_LABELS = {
@@ -104,5 +136,10 @@ def describe_counts(result: ProcessResult) -> str:
 
 
 def make_jobs(service: Service, stop: threading.Event) -> list[Job]:
-    """The jobs in the order ``run --once`` runs them: intake, processing, sending."""
-    return [PollMailJob(service, stop), ProcessJob(service, stop), OutboxJob(service, stop)]
+    """The jobs in the order ``run --once`` runs them: intake, processing, digest, sending."""
+    return [
+        PollMailJob(service, stop),
+        ProcessJob(service, stop),
+        DigestJob(service, stop),
+        OutboxJob(service, stop),
+    ]

@@ -42,6 +42,7 @@ def interval_for(service: Service, job: Job) -> int:
         "poll_mail": schedule.poll_seconds,
         "process": schedule.process_seconds,
         "send_outbox": schedule.outbox_seconds,
+        "digest": schedule.digest_check_seconds,
     }[job.name]
 
 

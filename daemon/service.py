@@ -16,13 +16,16 @@ from config.settings import Settings
 from config.units import UnitRegistry, load_registry
 from core.calendar_file import CalendarFile
 from core.clock import Clock, SystemClock
+from core.workdays import WorkdayCalendar
 from ingest.archive import RawArchive
 from ingest.mailbox import ImapAccount, ImapSource
 from ingest.maildir import MaildirSource
 from ingest.sources import MailSource
+from notifications.alerts import make_failure_alert
 from notifications.letters import LetterSettings, LetterWriter
-from notifications.outbox import RetryPolicy
+from notifications.outbox import FailureHook, RetryPolicy, SendLimits
 from notifications.render import make_environment
+from notifications.throttle import ThrottlePolicy
 from notifications.transport import FileTransport, SmtpAccount, SmtpTransport, Transport
 from processing.context import ProcessingContext
 from processing.places import build_place_index, read_divisions
@@ -105,7 +108,8 @@ class Service:
     def letters(self) -> LetterWriter:
         service = self.settings.service
         return LetterWriter(
-            env=make_environment(),
+            env=make_environment(self.settings.site_template_dir()),
+            contact_policy=self.settings.disclosure.handling_unit_contact,
             settings=LetterSettings(
                 office_name=service.office_name,
                 office_email=service.office_email,
@@ -181,6 +185,26 @@ class Service:
             base_seconds=outbox.retry_base_seconds,
             cap_seconds=outbox.retry_cap_seconds,
         )
+
+    @property
+    def send_limits(self) -> SendLimits:
+        outbox = self.settings.outbox
+        return SendLimits(
+            throttle=ThrottlePolicy(
+                max_per_hour=outbox.max_per_hour,
+                pause_base_seconds=outbox.throttle_pause_seconds,
+                pause_cap_seconds=outbox.throttle_pause_cap_seconds,
+            ),
+            lease_seconds=outbox.claim_seconds,
+        )
+
+    @cached_property
+    def failure_alert(self) -> FailureHook | None:
+        return make_failure_alert(self.letters, self.settings.staff.emails, self.clock)
+
+    @cached_property
+    def calendar(self) -> WorkdayCalendar:
+        return WorkdayCalendar()
 
     def close(self) -> None:
         if "engine" in self.__dict__:

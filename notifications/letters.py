@@ -1,15 +1,21 @@
-"""Letters: render a template pair (text + HTML) into an email and queue it in the outbox.
+"""Letters: render a template triple (subject, text, HTML) into an email and queue it in the outbox.
 
 Rendering and queueing happen in the caller's transaction, so a letter exists exactly when the
 case change that caused it was committed. Sending is the outbox job's business.
+
+Header values never come raw from complaint content: names and subjects are folded to one line
+and RFC 2047-encoded by the email package; addresses must be one plain addr-spec. Nothing a
+citizen writes can add a header (no CR/LF reaches one).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import email.utils
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from email.headerregistry import Address
 from email.message import EmailMessage
 from email.policy import SMTP
 from typing import Any
@@ -20,17 +26,48 @@ from sqlalchemy.orm import Session
 
 from config.units import Unit
 from core.clock import to_local
-from core.masking import mask_name, mask_personal_data
-from notifications.render import render
+from core.masking import mask_personal_data
+from notifications.disclosure import (
+    ContactPolicy,
+    Disclosure,
+    complainant_view,
+    decide_contact_disclosure,
+    record_disclosure,
+)
+from notifications.render import CHANNEL_LABELS, category_label, chinese_date, render
 from notifications.tokens import make_message_id
-from processing.categorise import CATEGORIES
 from store.models import Case, OutboxMessage
 
-CHANNEL_LABELS = {"email": "电子邮件", "hotline": "12345热线", "letter": "信件", "web": "网站专栏"}
+__all__ = ["CHANNEL_LABELS", "LETTER_KINDS", "LetterSettings", "LetterWriter"]
+
+# Every letter kind the service sends: its Chinese name and who reads it.
+LETTER_KINDS: Mapping[str, tuple[str, str]] = {
+    "acknowledgement": ("受理回执", "complainant"),
+    "not_accepted": ("不予受理告知", "complainant"),
+    "transfer": ("转办函", "unit"),
+    "deadline_notice": ("到期提醒", "unit"),
+    "supervision": ("提醒督办函", "unit"),
+    "command_confirmation": ("回复登记确认", "unit"),
+    "feedback_request": ("办理结果反馈及满意度征询", "complainant"),
+    "return_visit_request": ("回访记录请求", "complainant"),
+    "digest": ("每日工作汇总", "staff"),
+    "monthly_summary": ("月度汇总", "staff"),
+    "outbox_alert": ("发信失败提醒", "staff"),
+}
 
 # Art. 13 and 14, in working days.
 ACK_WORKING_DAYS = 3
 RESULT_WORKING_DAYS = 30
+
+# One addr-spec, nothing else: no display name, no list, no whitespace or angle brackets.
+_ADDRESS_RE = re.compile(
+    r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?"
+)
+_MESSAGE_ID_RE = re.compile(r"<[^<>\s]+@[^<>\s]+>")
+
+
+class HeaderError(ValueError):
+    """A value cannot be used in a mail header (it would change the message's headers)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,14 +81,27 @@ class LetterSettings:
     token_secret: bytes
 
 
-def _one_line(value: str) -> str:
+def one_line(value: str) -> str:
     """Header values come from citizens' text: no line breaks may reach a header (injection)."""
-    return " ".join(value.split())
+    return " ".join(value.replace("\x00", "").split())
 
 
-def chinese_date(when: dt.datetime) -> str:
-    local = to_local(when)
-    return f"{local.year}年{local.month}月{local.day}日"
+def checked_address(address: str) -> str:
+    """``address`` if it is exactly one plain address, else HeaderError (never a silent fix)."""
+    candidate = address.strip()
+    if not _ADDRESS_RE.fullmatch(candidate):
+        raise HeaderError(f"收件地址格式不正确，已拒绝：{candidate[:80]!r}")
+    return candidate
+
+
+def make_address(name: str, address: str) -> Address:
+    """A structured address: the email package RFC 2047-encodes the name and never re-parses it
+    (a formatted string would be re-parsed, and "王 Bcc: x@evil" would yield x@evil)."""
+    return Address(display_name=one_line(name), addr_spec=checked_address(address))
+
+
+def chinese_date_of(when: dt.datetime) -> str:
+    return chinese_date(to_local(when))
 
 
 def build_email(
@@ -59,7 +109,7 @@ def build_email(
     subject: str,
     text: str,
     html: str,
-    to: str,
+    to: Address,
     message_id: str,
     settings: LetterSettings,
     now: dt.datetime,
@@ -67,20 +117,30 @@ def build_email(
     auto: bool = True,
 ) -> EmailMessage:
     message = EmailMessage(policy=SMTP)
-    message["From"] = email.utils.formataddr((settings.office_name, settings.from_address))
+    message["From"] = make_address(settings.office_name, settings.from_address)
     message["To"] = to
-    message["Reply-To"] = settings.office_email
-    message["Subject"] = _one_line(subject)
+    message["Reply-To"] = checked_address(settings.office_email)
+    message["Subject"] = one_line(subject)
     message["Date"] = email.utils.format_datetime(to_local(now))
     message["Message-ID"] = message_id
-    if in_reply_to:
-        message["In-Reply-To"] = in_reply_to
-        message["References"] = in_reply_to
+    reference = in_reply_to.strip()
+    if reference and _MESSAGE_ID_RE.fullmatch(reference):
+        message["In-Reply-To"] = reference
+        message["References"] = reference
     if auto:
         message["Auto-Submitted"] = "auto-generated"  # RFC 3834: no auto-replies to us, please
     message.set_content(text, charset="utf-8")
     message.add_alternative(html, subtype="html", charset="utf-8")
     return message
+
+
+def dedupe_key(case: Case | None, kind: str, stage: str, recipient: str) -> str:
+    """One outbox row per (case, letter kind, stage, recipient)."""
+    return f"{case.id if case else '-'}:{kind}:{stage}:{recipient.strip().lower()}"
+
+
+def find_queued(session: Session, key: str) -> OutboxMessage | None:
+    return session.scalars(select(OutboxMessage).where(OutboxMessage.dedupe_key == key)).first()
 
 
 def queue_message(
@@ -94,8 +154,9 @@ def queue_message(
     now: dt.datetime,
 ) -> OutboxMessage:
     """Add ``message`` to the outbox once per (case, kind, stage, recipient); returns the row."""
-    key = f"{case.id if case else '-'}:{kind}:{stage}:{recipient.lower()}"
-    existing = session.scalars(select(OutboxMessage).where(OutboxMessage.dedupe_key == key)).first()
+    recipient = checked_address(recipient)
+    key = dedupe_key(case, kind, stage, recipient)
+    existing = find_queued(session, key)
     if existing is not None:
         return existing
     row = OutboxMessage(
@@ -117,18 +178,33 @@ def queue_message(
     return row
 
 
-def transfer_letter_context(case: Case, unit: Unit) -> Mapping[str, Any]:
+def transfer_letter_context(
+    case: Case,
+    unit: Unit,
+    disclosure: Disclosure | None = None,
+    *,
+    ack_due: dt.date | None = None,
+    result_due: dt.date | None = None,
+) -> Mapping[str, Any]:
+    """Context of the 转办函 (Art. 13, 14): the case masked, contact details per ``disclosure``."""
+    disclosure = disclosure or Disclosure((), "默认遮蔽")
     body = mask_personal_data(case.body or "")
+    if case.complainant_name:
+        body = body.replace(case.complainant_name, complainant_view(case, Disclosure((), "")).name)
+    view = complainant_view(case, disclosure)
     return {
         "case": case,
         "unit": unit,
         "channel_label": CHANNEL_LABELS.get(case.channel, case.channel),
-        "category_label": CATEGORIES.get(case.category or "other", "其他"),
-        "complainant_masked": mask_name(case.complainant_name) or "（未署名）",
+        "category_label": category_label(case.category),
+        "complainant": view,
+        "complainant_masked": view.name or "（未署名）",
         "body_lines": [line for line in body.splitlines() if line.strip()] or ["（无正文）"],
-        "received_date": chinese_date(case.received_at),
+        "received_date": chinese_date_of(case.received_at),
         "ack_days": ACK_WORKING_DAYS,
         "result_days": RESULT_WORKING_DAYS,
+        "ack_due": ack_due,
+        "result_due": result_due,
     }
 
 
@@ -137,14 +213,24 @@ class LetterWriter:
     """Templates plus office settings: renders a letter kind and queues it in the outbox.
 
     A letter kind ``k`` is three templates: ``k.subject.j2``, ``k.txt.j2`` and ``k.html.j2``.
-    Every template sees ``office_name``, ``letter_date`` and ``case`` besides its own context.
+    Every template sees ``office_name``, ``office_email``, ``letter_date`` and ``case`` besides
+    its own context.
     """
 
     env: Environment
     settings: LetterSettings
+    contact_policy: ContactPolicy = "unless_respondent"
+
+    def base_context(self, case: Case | None, now: dt.datetime) -> dict[str, Any]:
+        return {
+            "office_name": self.settings.office_name,
+            "office_email": self.settings.office_email,
+            "letter_date": chinese_date_of(now),
+            "case": case,
+        }
 
     def render(self, kind: str, context: Mapping[str, Any]) -> tuple[str, str, str]:
-        subject = render(self.env, f"{kind}.subject.j2", context).strip()
+        subject = one_line(render(self.env, f"{kind}.subject.j2", context))
         return (
             subject,
             render(self.env, f"{kind}.txt.j2", context),
@@ -165,18 +251,41 @@ class LetterWriter:
         in_reply_to: str = "",
     ) -> OutboxMessage:
         """Render ``kind`` and add it to the outbox once per (case, kind, stage, recipient)."""
-        full = {
-            "office_name": self.settings.office_name,
-            "letter_date": chinese_date(now),
-            "case": case,
-            **context,
-        }
-        subject, text, html = self.render(kind, full)
+        return self._queue(
+            session,
+            kind=kind,
+            case=case,
+            to_name=to_name,
+            to_address=to_address,
+            stage=stage,
+            context=context,
+            now=now,
+            in_reply_to=in_reply_to,
+        )[0]
+
+    def _queue(
+        self,
+        session: Session,
+        *,
+        kind: str,
+        case: Case | None,
+        to_name: str,
+        to_address: str,
+        stage: str,
+        context: Mapping[str, Any],
+        now: dt.datetime,
+        in_reply_to: str = "",
+    ) -> tuple[OutboxMessage, bool]:
+        """The outbox row, and whether it was new (a queued letter is never rendered again)."""
+        existing = find_queued(session, dedupe_key(case, kind, stage, checked_address(to_address)))
+        if existing is not None:
+            return existing, False
+        subject, text, html = self.render(kind, {**self.base_context(case, now), **context})
         message = build_email(
             subject=subject,
             text=text,
             html=html,
-            to=email.utils.formataddr((to_name, to_address)),
+            to=make_address(to_name, to_address),
             message_id=make_message_id(
                 self.settings.token_secret,
                 case_id=case.id if case else 0,
@@ -187,7 +296,7 @@ class LetterWriter:
             now=now,
             in_reply_to=in_reply_to,
         )
-        return queue_message(
+        row = queue_message(
             session,
             case=case,
             kind=kind,
@@ -196,18 +305,43 @@ class LetterWriter:
             recipient=to_address,
             now=now,
         )
+        return row, True
 
     def queue_transfer(
-        self, session: Session, case: Case, unit: Unit, now: dt.datetime
+        self,
+        session: Session,
+        case: Case,
+        unit: Unit,
+        now: dt.datetime,
+        *,
+        ack_due: dt.date | None = None,
+        result_due: dt.date | None = None,
     ) -> OutboxMessage:
-        """转办函 to the handling unit (Art. 13, 14), personal data masked (Art. 17)."""
-        return self.queue(
+        """转办函 to the handling unit (Art. 13, 14); contact details only as policy allows and
+        recorded when sent (Art. 17)."""
+        disclosure = decide_contact_disclosure(self.contact_policy, unit, case)
+        letter, new = self._queue(
             session,
             kind="transfer",
             case=case,
             to_name=unit.name,
             to_address=unit.email,
             stage=unit.code,
-            context=transfer_letter_context(case, unit),
+            context=transfer_letter_context(
+                case, unit, disclosure, ack_due=ack_due, result_due=result_due
+            ),
             now=now,
         )
+        if not new:
+            return letter
+        record_disclosure(
+            session,
+            case,
+            disclosure,
+            recipient=unit.email,
+            unit_code=unit.code,
+            letter_kind="transfer",
+            outbox_id=letter.id,
+            at=now,
+        )
+        return letter

@@ -1,7 +1,8 @@
 """Transports: how a rendered message leaves the service (SMTP, or .eml files for local use).
 
-Errors are sorted into the two kinds the outbox acts on: transient (4xx replies, dropped
-connections, timeouts: retry later) and permanent (5xx replies: stop and tell staff).
+Errors are sorted into the kinds the outbox acts on: transient (4xx replies, dropped
+connections, timeouts: retry later), throttled (the server asks us to slow down, whatever the
+code: pause the sender) and permanent (other 5xx replies: stop and tell staff).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from pathlib import Path
 from typing import Protocol
 
 from ingest.tls import client_tls_context
+from notifications.throttle import is_throttle_reply
 
 
 class TransientSendError(Exception):
@@ -25,6 +27,10 @@ class TransientSendError(Exception):
 
 class PermanentSendError(Exception):
     """Retrying will not help; a person must look."""
+
+
+class ThrottledSendError(TransientSendError):
+    """The server asks us to slow down (NetEase MI:SFQ, DT:SPM …): pause the whole sender."""
 
 
 class Transport(Protocol):
@@ -73,7 +79,21 @@ def _classify(error: smtplib.SMTPResponseException) -> Exception:
         else str(error.smtp_error)
     )
     message = f"{error.smtp_code} {text}"
+    if is_throttle_reply(text):
+        return ThrottledSendError(message)
     if 400 <= error.smtp_code < 500:
+        return TransientSendError(message)
+    return PermanentSendError(message)
+
+
+def _classify_refused(recipients: dict[str, tuple[int, bytes]]) -> Exception:
+    replies = {
+        addr: (code, text.decode("utf-8", "replace")) for addr, (code, text) in recipients.items()
+    }
+    message = "收件人被拒绝：" + "；".join(f"{a} {c} {t}" for a, (c, t) in replies.items())
+    if any(is_throttle_reply(text) for _, text in replies.values()):
+        return ThrottledSendError(message)
+    if all(400 <= code < 500 for code, _ in replies.values()):
         return TransientSendError(message)
     return PermanentSendError(message)
 
@@ -110,9 +130,7 @@ class SmtpTransport:
             raise TransientSendError(f"SMTP 登录失败，请检查授权码：{error.smtp_code}") from error
         except smtplib.SMTPRecipientsRefused as error:
             self.close()
-            codes = [code for code, _ in error.recipients.values()]
-            kind = TransientSendError if all(400 <= c < 500 for c in codes) else PermanentSendError
-            raise kind(f"收件人被拒绝：{error.recipients}") from error
+            raise _classify_refused(error.recipients) from error
         except smtplib.SMTPResponseException as error:
             self.close()
             raise _classify(error) from error

@@ -4,6 +4,7 @@
 - ``Case``: one complaint (案件) with its routing and current state.
 - ``CaseEvent``: the append-only history of every change to a case.
 - ``OutboxMessage``: a rendered letter waiting to be sent, sent, or failed.
+- ``OutboxThrottle``: per sending account, how hard the mail server asked us to slow down.
 - ``MailboxState``: per account and folder, the IMAP UIDVALIDITY and highest committed UID.
 - ``CaseCounter``: the sequence behind human-friendly case numbers.
 """
@@ -130,7 +131,10 @@ class OutboxMessage(Base):
     """A rendered outgoing message. Committed before any SMTP connection is opened."""
 
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_due", "status", "next_attempt_at"),)
+    __table_args__ = (
+        Index("ix_outbox_due", "status", "next_attempt_at"),
+        Index("ix_outbox_sent_at", "sent_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     # One row per (case, letter kind, stage, recipient): "<case_id>:<kind>:<stage>:<recipient>".
@@ -142,13 +146,28 @@ class OutboxMessage(Base):
     subject: Mapped[str] = mapped_column(Text)
     message_id: Mapped[str] = mapped_column(String(998), unique=True)
     raw: Mapped[bytes] = mapped_column(LargeBinary)
-    # pending → sent | failed | cancelled; sent → bounced (a permanent DSN, reason in last_error)
+    # pending → sending → sent | pending (retry) | failed; pending | failed → cancelled;
+    # sent → bounced (a permanent DSN, reason in last_error).
     status: Mapped[str] = mapped_column(String(16), default="pending")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+    # pending: when it may be tried; sending: when the claim expires (a crashed sender's row
+    # is then tried again, with the same Message-ID).
     next_attempt_at: Mapped[dt.datetime]
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[dt.datetime]
     sent_at: Mapped[dt.datetime | None]
+
+
+class OutboxThrottle(Base):
+    """The sending account's slow-down state after throttling replies (NetEase MI:SFQ …)."""
+
+    __tablename__ = "outbox_throttle"
+
+    sender: Mapped[str] = mapped_column(String(320), primary_key=True)
+    level: Mapped[int] = mapped_column(Integer, default=0)
+    paused_until: Mapped[dt.datetime | None]
+    last_throttled_at: Mapped[dt.datetime | None]
+    last_reply: Mapped[str] = mapped_column(Text, default="")
 
 
 class MailboxState(Base):

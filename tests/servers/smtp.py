@@ -32,15 +32,39 @@ class Received:
         return message_from_bytes(self.raw)
 
 
+DROP = "DROP"  # a scripted "reply" that closes the connection without answering
+
+
 @dataclass
 class RecordingHandler:
     received: list[Received] = field(default_factory=list)
-    # Replies to give instead of 250, consumed one per DATA: e.g. "451 4.7.1 MI:SFQ try later".
+    # Replies to give instead of 250, consumed one per DATA: e.g. "451 4.7.1 MI:SFQ try later",
+    # or DROP to hang up mid-transaction.
     scripted: list[str] = field(default_factory=list)
+    # Replies to RCPT TO instead of 250, consumed one per recipient: e.g. "550 5.1.1 no such user".
+    scripted_rcpt: list[str] = field(default_factory=list)
+
+    async def handle_RCPT(
+        self,
+        server: SMTP,
+        session: Session,
+        envelope: Envelope,
+        address: str,
+        rcpt_options: list[str],
+    ) -> str:
+        if self.scripted_rcpt:
+            return self.scripted_rcpt.pop(0)
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         if self.scripted:
-            return self.scripted.pop(0)
+            reply = self.scripted.pop(0)
+            if reply == DROP:
+                assert server.transport is not None
+                getattr(server.transport, "abort", server.transport.close)()
+                return "421 connection dropped"
+            return reply
         content = envelope.original_content or b""
         self.received.append(Received(str(envelope.mail_from), list(envelope.rcpt_tos), content))
         return "250 2.0.0 OK queued"
@@ -97,7 +121,7 @@ class SmtpServer:
         context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         cert.configure_cert(context)
         self.authenticator = Authenticator(self.users)
-        self.port = free_port()
+        self.port = self.port or free_port()  # a restarted server keeps its port
         options: dict[str, Any] = {
             "authenticator": self.authenticator,
             "auth_required": True,

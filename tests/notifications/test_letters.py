@@ -1,0 +1,173 @@
+"""Letters as email: headers safe from complaint content, Chinese encoded, Art. 17 disclosure."""
+
+from __future__ import annotations
+
+import email
+from email.policy import default as default_policy
+
+import pytest
+from sqlalchemy import select
+
+from config.units import Unit
+from notifications.disclosure import (
+    DISCLOSURE_EVENT,
+    decide_contact_disclosure,
+    unit_may_be_respondent,
+)
+from notifications.letters import HeaderError, LetterSettings, LetterWriter, checked_address
+from notifications.render import make_environment
+from notifications.samples import sample_case
+from store.db import make_engine, make_sessionmaker, migrate, normalise_url, transaction
+from store.models import Case, CaseEvent, OutboxMessage
+
+SETTINGS = LetterSettings(
+    office_name="运城市信用办",
+    office_email="ycsxyb123@126.com",
+    from_address="ycsxyb123@126.com",
+    mail_domain="126.com",
+    token_secret=b"s" * 32,
+)
+YANHU = Unit(
+    code="yanhu",
+    name="盐湖区人民政府",
+    kind="county",
+    email="yanhu@units.example",
+    aliases=("盐湖区", "盐湖"),
+)
+
+
+@pytest.fixture
+def sessions(database_url, tmp_path):
+    engine = make_engine(normalise_url(database_url, base_dir=tmp_path))
+    migrate(engine)
+    yield make_sessionmaker(engine)
+    engine.dispose()
+
+
+def stored_case(session, **changes) -> Case:
+    case = sample_case()
+    case.id = None
+    for key, value in changes.items():
+        setattr(case, key, value)
+    session.add(case)
+    session.flush()
+    return case
+
+
+def writer(policy="unless_respondent") -> LetterWriter:
+    return LetterWriter(env=make_environment(), settings=SETTINGS, contact_policy=policy)
+
+
+def parsed(row: OutboxMessage) -> email.message.EmailMessage:
+    return email.message_from_bytes(row.raw, policy=default_policy)
+
+
+def test_header_injection_in_names_and_subjects_is_impossible(sessions, clock) -> None:
+    with transaction(sessions) as session:
+        case = stored_case(
+            session,
+            title="补贴未兑现\r\nBcc: spy@evil.example\r\n\r\n伪造正文",
+            complainant_name="王堃",
+        )
+        row = writer().queue(
+            session,
+            kind="acknowledgement",
+            case=case,
+            to_name="王堃\r\nBcc: spy@evil.example",
+            to_address="wangkun@example.com",
+            stage="",
+            context={},
+            now=clock.now(),
+        )
+    raw_headers = row.raw.split(b"\r\n\r\n", 1)[0]
+    message = parsed(row)
+    assert message["Bcc"] is None
+    assert message.get_all("To") is not None and len(message.get_all("To")) == 1
+    assert message["To"].addresses[0].addr_spec == "wangkun@example.com"
+    assert "\n" not in str(message["Subject"])
+    assert all(
+        line.startswith((b" ", b"\t")) or b":" in line for line in raw_headers.split(b"\r\n")
+    )
+    assert raw_headers.isascii()  # Chinese names and subjects are RFC 2047 encoded
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "a@b.example\r\nBcc: spy@evil.example",
+        "a@b.example, spy@evil.example",
+        "王 <a@b.example>",
+        "",
+    ],
+)
+def test_bad_recipient_addresses_are_refused(address: str) -> None:
+    with pytest.raises(HeaderError):
+        checked_address(address)
+
+
+def test_headers_of_automatic_mail(sessions, clock) -> None:
+    with transaction(sessions) as session:
+        case = stored_case(session)
+        row = writer().queue(
+            session,
+            kind="acknowledgement",
+            case=case,
+            to_name="王堃",
+            to_address="wangkun@example.com",
+            stage="",
+            context={},
+            now=clock.now(),
+            in_reply_to="<orig@example.com>\r\nX-Evil: 1",
+        )
+    message = parsed(row)
+    assert message["Auto-Submitted"] == "auto-generated"
+    assert message["Reply-To"] == "ycsxyb123@126.com"
+    assert message["In-Reply-To"] is None  # a malformed reference is dropped, not copied
+    assert message["X-Evil"] is None
+    assert message["Message-ID"].startswith(f"<zwsx.c{case.id}.acknowledgement.")
+    assert str(message["From"].addresses[0].display_name) == "运城市信用办"
+
+
+def test_respondent_detection_is_conservative() -> None:
+    assert unit_may_be_respondent(YANHU, "盐湖区人民政府")
+    assert unit_may_be_respondent(YANHU, "盐湖区住建局")  # part of the county government
+    assert unit_may_be_respondent(YANHU, "")  # unknown: assume it may be
+    assert not unit_may_be_respondent(YANHU, "运城市住房和城乡建设局")
+
+
+@pytest.mark.parametrize(
+    ("policy", "respondent", "fields"),
+    [
+        ("never", "运城市住房和城乡建设局", ()),
+        ("unless_respondent", "盐湖区人民政府", ()),
+        ("unless_respondent", "运城市住房和城乡建设局", ("name", "phone", "email")),
+        ("always", "盐湖区人民政府", ("name", "phone", "email")),
+    ],
+)
+def test_contact_disclosure_policy(policy, respondent, fields) -> None:
+    case = sample_case()
+    case.respondent = respondent
+    assert decide_contact_disclosure(policy, YANHU, case).fields == fields
+
+
+def test_transfer_letter_masks_by_default_and_records_each_disclosure(sessions, clock) -> None:
+    with transaction(sessions) as session:
+        masked = stored_case(session, number="YCSX-2026-000001")
+        disclosed = stored_case(
+            session, number="YCSX-2026-000002", respondent="运城市住房和城乡建设局"
+        )
+        first = writer().queue_transfer(session, masked, YANHU, clock.now())
+        second = writer().queue_transfer(session, disclosed, YANHU, clock.now())
+        writer().queue_transfer(session, disclosed, YANHU, clock.now())  # again: no second record
+    masked_text = parsed(first).get_body(("plain",)).get_content()
+    assert "13835900001" not in masked_text and "王堃" not in masked_text
+    assert "联系方式已作遮蔽处理" in masked_text
+    shown = parsed(second).get_body(("plain",)).get_content()
+    assert "联系电话：13835900001" in shown and "wangkun2025@126.com" in shown
+    with sessions() as session:
+        events = session.scalars(select(CaseEvent).where(CaseEvent.kind == DISCLOSURE_EVENT)).all()
+        assert len(events) == 1
+        assert events[0].case_id == disclosed.id
+        assert events[0].data["fields"] == ["name", "phone", "email"]
+        assert events[0].data["outbox_id"] == second.id
+        assert events[0].data["recipient"] == "yanhu@units.example"
