@@ -202,9 +202,10 @@ class Service:
     def failure_alert(self) -> FailureHook | None:
         return make_failure_alert(self.letters, self.settings.staff.emails, self.clock)
 
-    @cached_property
+    @property
     def calendar(self) -> WorkdayCalendar:
-        return WorkdayCalendar()
+        """The working-day calendar as of now (the override file is re-read when it changes)."""
+        return self.calendar_file.current()
 
     def close(self) -> None:
         if "engine" in self.__dict__:

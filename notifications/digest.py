@@ -110,10 +110,10 @@ def previous_digest_at(session: Session) -> dt.datetime | None:
 
 
 def is_working_day(calendar: WorkdayCalendar, day: dt.date) -> bool:
-    """Working day per the calendar; in a year it does not know yet, Monday to Friday (the
-    calendar warning in the digest tells staff that the year needs its official schedule)."""
+    """Working day per the calendar, provisional in a year it does not know yet (weekends and
+    statutory festivals; the digest's calendar warning asks staff to enter the year)."""
     try:
-        return calendar.is_working_day(day)
+        return calendar.day_info(day).working
     except UnknownYear:
         return day.weekday() < 5
 

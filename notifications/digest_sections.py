@@ -13,7 +13,8 @@ from collections.abc import Iterable
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core.clock import format_local
+from core.clock import format_local, to_local
+from core.workdays import calendar_warnings
 from notifications.digest import DigestContext, DigestRow, DigestSection, SectionBuilder
 from notifications.letters import LETTER_KINDS
 from notifications.render import channel_label
@@ -303,6 +304,19 @@ def intake_health(session: Session, ctx: DigestContext) -> DigestSection | None:
     )
 
 
+def calendar_warnings_section(session: Session, ctx: DigestContext) -> DigestSection | None:
+    """Art. 26: the holiday schedule must be entered before the known calendar runs out."""
+    today = to_local(ctx.window.end).date()
+    warnings = calendar_warnings(ctx.calendar, today)
+    return DigestSection(
+        key="calendar",
+        title="节假日安排提醒",
+        columns=("年度", "说明"),
+        rows=tuple(DigestRow("", (str(w.year), w.message)) for w in warnings),
+        summary="录入后请执行 python main.py calendar show 年度 核对。",
+    )
+
+
 # The order in which sections appear in the digest.
 DIGEST_SECTIONS: tuple[SectionBuilder, ...] = (
     needs_staff,
@@ -311,6 +325,7 @@ DIGEST_SECTIONS: tuple[SectionBuilder, ...] = (
     outbox_problems,
     quarantined,
     bounces,
+    calendar_warnings_section,
     new_cases,
     unit_replies,
     intake_health,
