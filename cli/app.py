@@ -11,6 +11,8 @@ from cli.calendar import calendar_group
 from cli.cases import cases_group
 from cli.common import EXIT_BUSY, EXIT_CONFIG, make_service, run_jobs_once
 from cli.demo import demo_command
+from cli.outbox import outbox_group
+from cli.preview import preview_command
 from config.check import check_settings
 from config.settings import ConfigError, load_settings, resolve_config_path
 from daemon.leader import leader_lock_for
@@ -85,6 +87,8 @@ def run(ctx: click.Context, once: bool) -> None:
 cli.add_command(cases_group)
 cli.add_command(calendar_group)
 cli.add_command(demo_command)
+cli.add_command(outbox_group)
+cli.add_command(preview_command)
 
 
 def main() -> None:

@@ -127,19 +127,27 @@ CONTEXTS: Mapping[str, Callable[[Case, Unit], Mapping[str, Any]]] = {
 
 
 def letter_context(
-    kind: str, case: Case, unit: Unit, *, now: dt.datetime = SAMPLE_NOW
+    kind: str,
+    case: Case,
+    unit: Unit,
+    *,
+    now: dt.datetime = SAMPLE_NOW,
+    office_name: str = SAMPLE_OFFICE,
+    office_email: str = SAMPLE_OFFICE_EMAIL,
+    overrides: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """The full context of ``kind`` about ``case`` (what ``LetterWriter.queue`` would pass)."""
+    """The full context of ``kind`` about ``case`` (what ``LetterWriter.queue`` would pass);
+    ``overrides`` replaces sample values with real ones."""
     if kind not in CONTEXTS:
         raise KeyError(f"未知的函件模板：{kind}（可选：{'、'.join(LETTER_KINDS)}）")
     staff = LETTER_KINDS[kind][1] == "staff" and kind != "outbox_alert"
     base: dict[str, Any] = {
-        "office_name": SAMPLE_OFFICE,
-        "office_email": SAMPLE_OFFICE_EMAIL,
+        "office_name": office_name,
+        "office_email": office_email,
         "letter_date": chinese_date_of(now),
         "case": None if staff else case,
     }
-    return {**base, **CONTEXTS[kind](case, unit)}
+    return {**base, **CONTEXTS[kind](case, unit), **(overrides or {})}
 
 
 def sample_digest(number: str = "YCSX-2026-000042") -> Digest:

@@ -26,6 +26,20 @@ def _kind_of(name: str) -> str:
     return name.split(".", 1)[0]
 
 
+def _templates_using(name: str) -> list[str]:
+    """The letter templates to render to prove ``name`` works: itself, or for a shared partial
+    (``_base.html.j2``) every letter template of the same format."""
+    if _kind_of(name) in LETTER_KINDS:
+        return [name]
+    suffix = ".html.j2" if name.endswith(".html.j2") else ""
+    return [
+        f"{kind}.{part}.j2"
+        for kind in LETTER_KINDS
+        for part in ("subject", "txt", "html")
+        if not suffix or part == "html"
+    ]
+
+
 def check_site_templates(site_dir: Path) -> SiteTemplateReport:
     """Which built-in templates ``site_dir`` overrides, and whether each still renders."""
     report = SiteTemplateReport()
@@ -38,15 +52,11 @@ def check_site_templates(site_dir: Path) -> SiteTemplateReport:
             )
             continue
         report.overridden.append(path.name)
-        kinds = [_kind_of(path.name)] if _kind_of(path.name) in LETTER_KINDS else list(LETTER_KINDS)
-        for kind in kinds:
-            context = letter_context(kind, sample_case(), sample_unit())
-            for part in ("subject", "txt", "html"):
-                try:
-                    render(env, f"{kind}.{part}.j2", context)
-                except TemplateError as error:
-                    report.errors.append(
-                        f"自定义模板 {path.name} 无法使用（渲染 {kind}.{part}.j2 时）：{error}"
-                    )
-                    return report
+        for name in _templates_using(path.name):
+            context = letter_context(_kind_of(name), sample_case(), sample_unit())
+            try:
+                render(env, name, context)
+            except TemplateError as error:
+                report.errors.append(f"自定义模板 {path.name} 无法使用（渲染 {name} 时）：{error}")
+                break
     return report
