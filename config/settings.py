@@ -70,6 +70,16 @@ class IntakeSettings(_Section):
         "maildir", description="邮件来源：maildir（本地邮件目录）、imap（邮箱服务器）或 none"
     )
     maildir_path: str = Field("var/maildir", description="本地 Maildir 邮件目录")
+    max_message_mb: int = Field(
+        50,
+        ge=1,
+        le=1024,
+        description="单封邮件大小上限（MB）；超过的邮件原样存档并隔离，待工作人员处理，不会丢弃",
+    )
+    retry_base_seconds: Seconds = Field(
+        5, description="邮箱连接失败后首次重连等待（秒），此后逐次加倍"
+    )
+    retry_cap_seconds: Seconds = Field(900, description="邮箱重连等待的上限（秒）")
 
 
 class ImapSettings(_Section):
@@ -86,6 +96,20 @@ class ImapSettings(_Section):
     )
     folder: str = Field("INBOX", description="读取的邮件文件夹")
     timeout_seconds: Seconds = Field(60, description="网络超时（秒）")
+    idle: bool = Field(
+        True,
+        description="服务器支持 IDLE 时即时收取新邮件（RFC 2177）；否则按 poll_seconds 定时收取",
+    )
+    idle_minutes: int = Field(
+        25,
+        ge=1,
+        le=29,
+        description="IDLE 每次最长等待（分钟），到时重新发出（RFC 2177 要求少于 29 分钟）",
+    )
+    move_to: str = Field(
+        "",
+        description="收取并存档后将邮件移到此文件夹（如“已处理”）；留空则不移动、不改标记（默认）",
+    )
     id_name: str = Field(
         "zwsx",
         pattern=r"^[\x20-\x7e]{1,64}$",

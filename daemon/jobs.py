@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -13,6 +14,8 @@ from ingest.intake import IntakeResult, poll_mail
 from notifications.digest import DigestSender, StaffMailer
 from notifications.digest_sections import DIGEST_SECTIONS
 from notifications.monthly import MonthlySender
+from ingest.mailbox import ImapSource
+from ingest.watch import Backoff, MailboxWatcher, WatchSettings
 from notifications.outbox import OutboxResult, send_due
 from processing.pipeline import ProcessResult, process_pending
 
@@ -42,12 +45,22 @@ class PollMailJob:
             return "未配置邮件来源"
         sessions, clock = self.service.sessions, self.service.clock
         try:
-            self.last = poll_mail(source, self.service.archive, sessions, clock, stop=self.stop)
+            self.last = poll_mail(
+                source,
+                self.service.archive,
+                sessions,
+                clock,
+                stop=self.stop,
+                max_bytes=self.service.max_message_bytes,
+            )
         except Exception as error:
             record_poll(sessions, source.name, clock, error=f"{type(error).__name__}: {error}")
             raise
         record_poll(sessions, source.name, clock, count=self.last.stored)
-        return f"新收 {self.last.stored} 封，已收过 {self.last.skipped} 封"
+        summary = f"新收 {self.last.stored} 封，已收过 {self.last.skipped} 封"
+        if self.last.oversized:
+            summary += f"，超过大小上限已隔离 {self.last.oversized} 封"
+        return summary
 
 
 @dataclass
@@ -143,3 +156,29 @@ def make_jobs(service: Service, stop: threading.Event) -> list[Job]:
         DigestJob(service, stop),
         OutboxJob(service, stop),
     ]
+
+
+def make_mail_watcher(
+    service: Service, stop: threading.Event, on_round: Callable[[IntakeResult], None]
+) -> MailboxWatcher | None:
+    """For an IMAP source, the long-running watcher (IDLE or polling, with backoff) that the
+    daemon runs instead of the interval job; None for other sources."""
+    source = service.mail_source()
+    if not isinstance(source, ImapSource):
+        return None
+    settings = service.settings
+    return MailboxWatcher(
+        source,
+        service.archive,
+        service.sessions,
+        service.clock,
+        stop,
+        settings=WatchSettings(
+            idle=settings.imap.idle,
+            idle_seconds=settings.imap.idle_minutes * 60,
+            poll_seconds=settings.schedule.poll_seconds,
+            backoff=Backoff(settings.intake.retry_base_seconds, settings.intake.retry_cap_seconds),
+            max_bytes=service.max_message_bytes,
+        ),
+        on_round=on_round,
+    )

@@ -2,11 +2,14 @@
 
 SIGTERM/SIGINT set a stop event: each job finishes the item in hand and returns; the scheduler
 then shuts down waiting for running jobs. A job that raises is logged and runs again at its next
-interval; the daemon never dies of one bad round.
+interval; the daemon never dies of one bad round. An IMAP mailbox is watched by its own thread
+(``ingest.watch``: IDLE push or polling, with backoff) instead of the interval job, and new mail
+wakes the processing job at once.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import signal
 import threading
@@ -16,9 +19,11 @@ from types import FrameType
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from daemon.jobs import Job, make_jobs
+from daemon.jobs import Job, make_jobs, make_mail_watcher
 from daemon.leader import LeaderLock, leader_lock_for
 from daemon.service import Service
+from ingest.intake import IntakeResult
+from ingest.watch import MailboxWatcher
 
 log = logging.getLogger(__name__)
 
@@ -48,10 +53,15 @@ def interval_for(service: Service, job: Job) -> int:
 
 def build_scheduler(service: Service, jobs: list[Job]) -> BackgroundScheduler:
     scheduler = BackgroundScheduler(
-        executors={"default": ThreadPoolExecutor(max_workers=len(jobs))},
+        executors={"default": ThreadPoolExecutor(max_workers=max(len(jobs), 4))},
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 300},
         timezone="Asia/Shanghai",
     )
+    add_jobs(scheduler, service, jobs)
+    return scheduler
+
+
+def add_jobs(scheduler: BackgroundScheduler, service: Service, jobs: list[Job]) -> None:
     for job in jobs:
         scheduler.add_job(
             _guarded(job),
@@ -61,7 +71,6 @@ def build_scheduler(service: Service, jobs: list[Job]) -> BackgroundScheduler:
             name=job.label,
             next_run_time=service.clock.now(),
         )
-    return scheduler
 
 
 def wait_for_leadership(lock: LeaderLock, stop: threading.Event) -> bool:
@@ -93,12 +102,33 @@ def run_daemon(service: Service, stop: threading.Event) -> None:
     if not wait_for_leadership(lock, stop):
         return
     jobs = make_jobs(service, stop)
-    scheduler = build_scheduler(service, jobs)
+    scheduler = build_scheduler(service, [])
+    watcher = make_mail_watcher(service, stop, on_round=lambda r: _wake_processing(scheduler, r))
+    if watcher is not None:  # the watcher takes mail as it arrives; the interval job would race
+        jobs = [job for job in jobs if job.name != "poll_mail"]
+    add_jobs(scheduler, service, jobs)
     scheduler.start()
+    thread = _start_watcher(watcher)
     log.info("服务已启动：%s", "、".join(job.label for job in jobs))
     try:
         stop.wait()
     finally:
         scheduler.shutdown(wait=True)
+        if thread is not None:
+            thread.join(timeout=60)
         lock.release()
         log.info("服务已停止")
+
+
+def _wake_processing(scheduler: BackgroundScheduler, result: IntakeResult) -> None:
+    """New mail arrived: run the processing job now instead of at its next interval."""
+    if result.stored and scheduler.get_job("process") is not None:
+        scheduler.modify_job("process", next_run_time=dt.datetime.now(dt.UTC))
+
+
+def _start_watcher(watcher: MailboxWatcher | None) -> threading.Thread | None:
+    if watcher is None:
+        return None
+    thread = threading.Thread(target=watcher.run, name="mailbox-watcher", daemon=True)
+    thread.start()
+    return thread

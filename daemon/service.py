@@ -155,6 +155,7 @@ class Service:
                     ("version", imap.id_version),
                     ("vendor", imap.id_vendor),
                 ),
+                move_to=imap.move_to,
             )
             return ImapSource(account, self.clock)
         return None
@@ -176,6 +177,10 @@ class Service:
                 timeout=float(smtp.timeout_seconds),
             )
         )
+
+    @property
+    def max_message_bytes(self) -> int:
+        return self.settings.intake.max_message_mb * 1024 * 1024
 
     @property
     def retry_policy(self) -> RetryPolicy:

@@ -2,11 +2,15 @@
 
 getmail6's rule: a message counts as delivered only once it is stored. Here the raw bytes are
 written to the archive, then the submission row and the source's new position are committed in
-one transaction; only after that may the source be told anything.
+one transaction; only after that may the source be told anything (a move to another folder).
+A message over the size limit is archived and quarantined for staff, never dropped; after a
+UIDVALIDITY change, mail the store already holds (same bytes, or same Message-ID and body) is
+recognised and not imported twice.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import threading
 from dataclasses import dataclass, field
@@ -17,12 +21,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.clock import Clock
+from core.faults import fault_point
 from ingest.archive import RawArchive
-from ingest.sources import FetchedMail, MailSource
+from ingest.sources import FetchedMail, MailConnection, MailSource
 from store.db import transaction
 from store.models import Submission
 
 log = logging.getLogger(__name__)
+
+DEFAULT_MAX_BYTES = 50 * 1024 * 1024
 
 
 @dataclass
@@ -30,6 +37,7 @@ class IntakeResult:
     source: str
     stored: int = 0
     skipped: int = 0
+    oversized: int = 0
     errors: list[str] = field(default_factory=list)
 
 
@@ -43,14 +51,60 @@ def header_message_id(raw: bytes) -> str | None:
     return str(value).strip()[:998] if value else None
 
 
+def body_digest(raw: bytes) -> str:
+    """sha256 of everything after the header block: the same mail with headers a server added."""
+    for separator in (b"\r\n\r\n", b"\n\n"):
+        at = raw.find(separator)
+        if at >= 0:
+            return hashlib.sha256(raw[at + len(separator) :]).hexdigest()
+    return hashlib.sha256(b"").hexdigest()
+
+
+def already_imported(session: Session, archive: RawArchive, raw: bytes) -> Submission | None:
+    """A stored submission of this very mail: same bytes, or same Message-ID and same body."""
+    digest = hashlib.sha256(raw).hexdigest()
+    same = session.scalars(select(Submission).where(Submission.sha256 == digest).limit(1)).first()
+    if same is not None:
+        return same
+    message_id = header_message_id(raw)
+    if not message_id:
+        return None
+    body = body_digest(raw)
+    for candidate in session.scalars(
+        select(Submission).where(Submission.message_id == message_id, Submission.channel == "email")
+    ):
+        try:
+            if body_digest(archive.read(candidate.archive_path)) == body:
+                return candidate
+        except FileNotFoundError:
+            continue
+    return None
+
+
+def oversize_reason(size: int, max_bytes: int) -> str:
+    return (
+        f"邮件大小 {size / 1048576:.1f} MB 超过上限 {max_bytes / 1048576:.0f} MB"
+        "（intake.max_message_mb），已原样存档，未自动处理；核实后可用 quarantine retry 处理"
+    )
+
+
 def store_submission(
-    session: Session, archive: RawArchive, mail: FetchedMail, *, channel: str, clock: Clock
+    session: Session,
+    archive: RawArchive,
+    mail: FetchedMail,
+    *,
+    channel: str,
+    clock: Clock,
+    max_bytes: int = DEFAULT_MAX_BYTES,
 ) -> Submission | None:
-    """Archive ``mail`` and add its submission row; None if this source key is already stored."""
+    """Archive ``mail`` and add its submission row; None if it is already stored."""
     exists = session.scalar(select(Submission.id).where(Submission.source_key == mail.source_key))
     if exists is not None:
         return None
+    if mail.resync and already_imported(session, archive, mail.raw) is not None:
+        return None
     stored = archive.store(mail.raw, suffix=".eml")
+    oversized = stored.size > max_bytes
     submission = Submission(
         channel=channel,
         source_key=mail.source_key,
@@ -59,12 +113,49 @@ def store_submission(
         archive_path=stored.relative_path,
         received_at=clock.now(),
         message_id=header_message_id(mail.raw),
-        status="pending",
+        status="quarantined" if oversized else "pending",
+        error=oversize_reason(stored.size, max_bytes) if oversized else None,
         attempts=0,
     )
     session.add(submission)
     session.flush()
     return submission
+
+
+def take_new_mail(
+    connection: MailConnection,
+    archive: RawArchive,
+    factory: sessionmaker[Session],
+    clock: Clock,
+    result: IntakeResult,
+    *,
+    stop: threading.Event | None = None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+) -> IntakeResult:
+    """Fetch every new message on an open connection and commit each one on its own."""
+    with factory() as reader:
+        pending = connection.fetch_new(reader)
+    for mail in pending:
+        if stop is not None and stop.is_set():
+            break
+        fault_point("after_fetch")
+        with transaction(factory) as session:
+            submission = store_submission(
+                session, archive, mail, channel="email", clock=clock, max_bytes=max_bytes
+            )
+            connection.record_committed(session, mail)
+            fault_point("before_commit")
+        connection.acknowledge(mail)
+        if submission is None:
+            result.skipped += 1
+            continue
+        result.stored += 1
+        if submission.status == "quarantined":
+            result.oversized += 1
+            log.warning("submission %s quarantined: %s", submission.id, submission.error)
+        else:
+            log.info("stored submission %s from %s", submission.id, mail.source_key)
+    return result
 
 
 def poll_mail(
@@ -74,24 +165,14 @@ def poll_mail(
     clock: Clock,
     *,
     stop: threading.Event | None = None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
 ) -> IntakeResult:
-    """Fetch every new message from ``source`` and commit each one on its own."""
+    """Open ``source``, take every new message, close."""
     result = IntakeResult(source=source.name)
     connection = source.open()
     try:
-        with factory() as reader:
-            pending = connection.fetch_new(reader)
-        for mail in pending:
-            if stop is not None and stop.is_set():
-                break
-            with transaction(factory) as session:
-                submission = store_submission(session, archive, mail, channel="email", clock=clock)
-                connection.record_committed(session, mail)
-            if submission is None:
-                result.skipped += 1
-            else:
-                result.stored += 1
-                log.info("stored submission %s from %s", submission.id, mail.source_key)
+        return take_new_mail(
+            connection, archive, factory, clock, result, stop=stop, max_bytes=max_bytes
+        )
     finally:
         connection.close()
-    return result

@@ -50,6 +50,9 @@ class MaildirConnection:
     def record_committed(self, session: Session, mail: FetchedMail) -> None:
         """Nothing to advance: the unique source key in the store is the position."""
 
+    def acknowledge(self, mail: FetchedMail) -> None:
+        """Messages stay where the MTA delivered them; the store remembers what was taken."""
+
     def close(self) -> None:
         self._box.close()
 

@@ -17,6 +17,10 @@ class FetchedMail:
     raw: bytes
     # Source-specific position (an IMAP UID); advanced in the same transaction as the store.
     uid: int | None = None
+    # Fetched again after the folder's UIDVALIDITY changed: import only what is not yet stored.
+    resync: bool = False
+    # The highest UID present when the resync began (kept on the position until it is passed).
+    resync_until: int = 0
 
 
 class MailConnection(Protocol):
@@ -29,6 +33,10 @@ class MailConnection(Protocol):
 
     def record_committed(self, session: Session, mail: FetchedMail) -> None:
         """Advance the source's position in the caller's transaction (before commit)."""
+        ...
+
+    def acknowledge(self, mail: FetchedMail) -> None:
+        """Tell the source the message is safely stored (after the commit): move it, or nothing."""
         ...
 
     def close(self) -> None: ...

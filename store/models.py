@@ -181,6 +181,8 @@ class MailboxState(Base):
     folder: Mapped[str] = mapped_column(String(255))
     uidvalidity: Mapped[int] = mapped_column(BigInteger)
     last_uid: Mapped[int] = mapped_column(BigInteger, default=0)
+    # After a UIDVALIDITY change, UIDs up to this one may be mail imported before: checked first.
+    resync_until_uid: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     updated_at: Mapped[dt.datetime]
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import shutil
+import ssl
 import tempfile
 import uuid
 from collections.abc import Callable, Iterator
@@ -22,6 +23,7 @@ from config.settings import Settings, parse_settings
 from core.clock import FixedClock
 from daemon.service import Service
 from tests.servers.dovecot import DovecotServer, dovecot_available
+from tests.servers.netease import NetEaseProxy
 from tests.servers.postgres import PostgresServer, postgres_available
 from tests.servers.smtp import SmtpServer
 
@@ -51,6 +53,30 @@ def dovecot(ca: trustme.CA) -> Iterator[DovecotServer]:
     yield server
     server.stop()
     shutil.rmtree(directory, ignore_errors=True)
+
+
+def _proxy(dovecot: DovecotServer, ca: trustme.CA, **options: Any) -> NetEaseProxy:
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("127.0.0.1").configure_cert(context)
+    proxy = NetEaseProxy(upstream_port=dovecot.imap_port, ssl_context=context, **options)
+    proxy.start()
+    return proxy
+
+
+@pytest.fixture(scope="session")
+def netease(dovecot: DovecotServer, ca: trustme.CA) -> Iterator[NetEaseProxy]:
+    """imap.126.com as the tests see it: implicit TLS, SELECT refused until ID was sent."""
+    proxy = _proxy(dovecot, ca, require_id=True)
+    yield proxy
+    proxy.stop()
+
+
+@pytest.fixture(scope="session")
+def plain_imap(dovecot: DovecotServer, ca: trustme.CA) -> Iterator[NetEaseProxy]:
+    """A plainer IMAP server: no ID, no IDLE, no MOVE advertised (so polling and COPY+EXPUNGE)."""
+    proxy = _proxy(dovecot, ca, require_id=False, hide=frozenset({"ID", "IDLE", "MOVE"}))
+    yield proxy
+    proxy.stop()
 
 
 @pytest.fixture

@@ -1,4 +1,5 @@
-"""End to end through real servers: Dovecot (IMAPS) in, aiosmtpd (TLS + AUTH) out.
+"""End to end through real servers: Dovecot behind the NetEase double (IMAPS) in, aiosmtpd
+(TLS + AUTH) out.
 
 A GBK complaint becomes one routed case; the transfer letter arrives at the SMTP server; the
 unit's 签收 and 办结 replies move the case to closed; polling again, or restarting and running
@@ -27,13 +28,13 @@ pytestmark = pytest.mark.imap
 
 
 @pytest.fixture
-def settings(make_settings, dovecot, imap_folder, smtp_server, database_url):
+def settings(make_settings, dovecot, netease, imap_folder, smtp_server, database_url):
     return make_settings(
         database={"url": database_url},
         intake={"source": "imap"},
         imap={
             "host": "127.0.0.1",
-            "port": dovecot.imaps_port,
+            "port": netease.port,  # imap.126.com's behaviour: SELECT refused until ID
             "security": "ssl",
             "ca_file": str(dovecot.ca_file),
             "username": "office@test.example",
