@@ -11,11 +11,11 @@ from typing import Protocol
 from daemon.service import Service
 from ingest.health import record_poll
 from ingest.intake import IntakeResult, poll_mail
+from ingest.mailbox import ImapSource
+from ingest.watch import Backoff, MailboxWatcher, WatchSettings
 from notifications.digest import DigestSender, StaffMailer
 from notifications.digest_sections import DIGEST_SECTIONS
 from notifications.monthly import MonthlySender
-from ingest.mailbox import ImapSource
-from ingest.watch import Backoff, MailboxWatcher, WatchSettings
 from notifications.outbox import OutboxResult, send_due
 from processing.pipeline import ProcessResult, process_pending
 
