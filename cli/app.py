@@ -11,8 +11,11 @@ from cli.calendar import calendar_group
 from cli.cases import cases_group
 from cli.common import EXIT_BUSY, EXIT_CONFIG, make_service, run_jobs_once
 from cli.demo import demo_command
+from cli.mailbox import mailbox_group
 from cli.outbox import outbox_group
 from cli.preview import preview_command
+from cli.quarantine import quarantine_group
+from cli.status import status_command
 from config.check import check_settings
 from config.settings import ConfigError, load_settings, resolve_config_path
 from daemon.leader import leader_lock_for
@@ -89,6 +92,9 @@ cli.add_command(calendar_group)
 cli.add_command(demo_command)
 cli.add_command(outbox_group)
 cli.add_command(preview_command)
+cli.add_command(mailbox_group)
+cli.add_command(quarantine_group)
+cli.add_command(status_command)
 
 
 def main() -> None:

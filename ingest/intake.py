@@ -83,7 +83,7 @@ def already_imported(session: Session, archive: RawArchive, raw: bytes) -> Submi
 
 def oversize_reason(size: int, max_bytes: int) -> str:
     return (
-        f"邮件大小 {size / 1048576:.1f} MB 超过上限 {max_bytes / 1048576:.0f} MB"
+        f"邮件大小 {size / 1048576:.2f} MB 超过上限 {max_bytes / 1048576:.2f} MB"
         "（intake.max_message_mb），已原样存档，未自动处理；核实后可用 quarantine retry 处理"
     )
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import mailbox
 from collections.abc import Iterator
+from email.parser import BytesHeaderParser
+from email.policy import compat32
 from pathlib import Path
 
 from sqlalchemy import select
@@ -52,6 +54,18 @@ class MaildirConnection:
 
     def acknowledge(self, mail: FetchedMail) -> None:
         """Messages stay where the MTA delivered them; the store remembers what was taken."""
+
+    def inventory(self) -> list[tuple[str, str]]:
+        """Every (key, Message-ID) in the Maildir now, for reconciliation."""
+        found = []
+        for key in self._ordered_keys():
+            try:
+                with self._box.get_file(key) as handle:
+                    headers = BytesHeaderParser(policy=compat32).parse(handle)  # type: ignore[arg-type]
+            except KeyError:  # removed since listing
+                continue
+            found.append((key, str(headers.get("Message-ID", "")).strip()))
+        return found
 
     def close(self) -> None:
         self._box.close()
