@@ -15,6 +15,7 @@ from cli.mailbox import mailbox_group
 from cli.outbox import outbox_group
 from cli.preview import preview_command
 from cli.quarantine import quarantine_group
+from cli.route import route_command, route_eval_command
 from cli.status import status_command
 from config.check import check_settings
 from config.settings import ConfigError, load_settings, resolve_config_path
@@ -95,6 +96,8 @@ cli.add_command(preview_command)
 cli.add_command(mailbox_group)
 cli.add_command(quarantine_group)
 cli.add_command(status_command)
+cli.add_command(route_command)
+cli.add_command(route_eval_command)
 
 
 def main() -> None:

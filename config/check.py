@@ -17,6 +17,7 @@ from core.calendar_file import CalendarFileError, load_overrides
 from core.clock import CHINA_TZ
 from core.workdays import calendar_warnings
 from notifications.site import check_site_templates
+from processing.vocabulary import VocabularyError, load_vocabulary
 from store.db import DatabaseURLError, normalise_url
 
 
@@ -51,6 +52,13 @@ def _check_unit_references(settings: Settings, registry: UnitRegistry, report: C
     city = registry.find(settings.service.city_credit_office)
     if city is not None and city.kind != "credit_office":
         report.errors.append(f"设置项 service.city_credit_office 指向的 {city.name} 不是信用办")
+
+
+def _check_vocabulary(settings: Settings, registry: UnitRegistry, report: CheckReport) -> None:
+    try:
+        load_vocabulary(settings.path(settings.routing.vocabulary), registry)
+    except VocabularyError as error:
+        report.errors.extend(error.problems)
 
 
 def _check_database(settings: Settings, report: CheckReport) -> None:
@@ -153,6 +161,7 @@ def check_settings(
     registry = _check_registry(settings, report)
     if registry is not None:
         _check_unit_references(settings, registry, report)
+        _check_vocabulary(settings, registry, report)
     _check_database(settings, report)
     _check_mail(settings, environ, report)
     _check_letters(settings, report)

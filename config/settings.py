@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 CONFIG_DIR = Path(__file__).resolve().parent
 DEFAULT_UNITS_FILE = CONFIG_DIR / "units.toml"
+DEFAULT_VOCABULARY_FILE = CONFIG_DIR / "vocabulary.toml"
 DEFAULT_WORKDAYS_FILE = CONFIG_DIR / "workdays.toml"
 ENV_CONFIG = "ZWSX_CONFIG"
 
@@ -219,6 +220,10 @@ class UnitsSettings(_Section):
 
 
 class RoutingSettings(_Section):
+    vocabulary: str = Field(
+        str(DEFAULT_VOCABULARY_FILE),
+        description="分办词表文件（TOML，各行业、各部门的用语）；默认使用随附词表",
+    )
     fallback_unit: str = Field(
         "city-credit", description="无法判断承办单位时交由哪个单位（代码）人工分办"
     )

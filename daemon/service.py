@@ -28,8 +28,9 @@ from notifications.render import make_environment
 from notifications.throttle import ThrottlePolicy
 from notifications.transport import FileTransport, SmtpAccount, SmtpTransport, Transport
 from processing.context import ProcessingContext
-from processing.places import build_place_index, read_divisions
-from processing.route import KeywordRouter
+from processing.model import ModelHolder
+from processing.route import Router
+from processing.routing import build_router
 from store.db import make_engine, make_sessionmaker, migrate, normalise_url
 
 log = logging.getLogger(__name__)
@@ -80,13 +81,20 @@ class Service:
         return path
 
     @cached_property
-    def router(self) -> KeywordRouter:
-        return KeywordRouter(
+    def route_model(self) -> ModelHolder:
+        """The learned routing model in use (none until one is trained)."""
+        return ModelHolder()
+
+    @cached_property
+    def router(self) -> Router:
+        routing = self.settings.routing
+        return build_router(
             self.registry,
-            build_place_index(read_divisions()),
-            fallback_unit=self.settings.routing.fallback_unit,
+            fallback_unit=routing.fallback_unit,
             city_credit_office=self.settings.service.city_credit_office,
+            vocabulary_path=self.settings.path(routing.vocabulary),
             cache_dir=self.cache_dir,
+            model=self.route_model,
         )
 
     @cached_property

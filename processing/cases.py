@@ -108,11 +108,12 @@ def step_categorise(session: Session, case: Case, ctx: ProcessingContext) -> boo
 
 def step_route(session: Session, case: Case, ctx: ProcessingContext) -> bool:
     """Art. 6, 13: the handling unit; below the confidence threshold a clerk decides."""
-    decision = ctx.router.route(case.title, case.body)
+    # A respondent stated by the source (a hotline column) is evidence, weighed with the text.
+    decision = ctx.router.route(case.title, case.body, stated_respondent=case.respondent)
     case.unit_code = decision.unit_code
     case.credit_office_code = decision.credit_office_code
     case.route_confidence = decision.confidence
-    case.respondent = decision.respondent[:200]
+    case.respondent = (decision.respondent or case.respondent)[:200]
     case.route_detail = asdict(decision)
     case.route_detail["reasons"] = list(decision.reasons)
     now = ctx.clock.now()

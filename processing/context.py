@@ -13,7 +13,7 @@ from processing.route import RouteDecision
 
 
 class Router(Protocol):
-    def route(self, title: str, text: str) -> RouteDecision: ...
+    def route(self, title: str, text: str, *, stated_respondent: str = "") -> RouteDecision: ...
 
 
 @dataclass(frozen=True)

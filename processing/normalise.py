@@ -6,12 +6,12 @@ only ever see a ``Complaint``.
 
 from __future__ import annotations
 
-import re
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
+from processing.entities import extract_entities, find_names
 from processing.parse import ParsedMail
-
-_MOBILE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,13 +21,14 @@ class Complaint:
     complainant_name: str = ""
     complainant_email: str = ""
     complainant_phone: str = ""
+    complainant_id_number: str = ""
     # What the source itself claims (a hotline's 被反映单位 column): evidence, not a decision.
     stated_respondent: str = ""
 
 
 def find_mobile(text: str) -> str:
-    match = _MOBILE.search(text)
-    return match.group(0) if match else ""
+    phones = [p for p in extract_entities(text).phones if p.startswith("1")]
+    return phones[0] if phones else ""
 
 
 def complainant_name(mail: ParsedMail) -> str:
@@ -37,10 +38,33 @@ def complainant_name(mail: ParsedMail) -> str:
 
 
 def complaint_from_mail(mail: ParsedMail) -> Complaint:
+    """The sender's display name, else a name the text signs with (Art. 9(4): real name)."""
+    entities = extract_entities(mail.text)
     return Complaint(
         title=mail.subject[:500],
         text=mail.text,
-        complainant_name=complainant_name(mail),
+        complainant_name=complainant_name(mail) or next(iter(entities.names), ""),
         complainant_email=mail.from_addr,
-        complainant_phone=find_mobile(mail.text),
+        complainant_phone=next(iter(entities.phones), ""),
+        complainant_id_number=next(iter(entities.id_numbers), ""),
+    )
+
+
+def complaint_from_fields(row: Mapping[str, Any]) -> Complaint:
+    """A complaint given as fields (``route`` input, web form); missing contact details are
+    taken from the text."""
+    title, text = str(row.get("title") or ""), str(row.get("text") or "")
+    entities = extract_entities(text)
+
+    def given(key: str, found: tuple[str, ...]) -> str:
+        return str(row.get(key) or "").strip() or next(iter(found), "")
+
+    return Complaint(
+        title=title[:500],
+        text=text,
+        complainant_name=given("name", find_names(text)),
+        complainant_email=given("email", entities.emails),
+        complainant_phone=given("phone", entities.phones),
+        complainant_id_number=given("id_number", entities.id_numbers),
+        stated_respondent=str(row.get("respondent") or "")[:200],
     )

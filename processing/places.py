@@ -1,19 +1,25 @@
-"""Place names of Yuncheng (counties, towns, villages) for place-based routing.
+"""Place names of Yuncheng (counties, towns, villages) for place-based routing (Art. 6: territory).
 
 People rarely write the committee suffix ("大李村" for 大李村委会, "解州" for 解州镇), so each
-division is indexed under its official name and its common short forms. A name shared by
-villages of several counties maps to all of them; the router treats that as weak evidence.
+division is indexed under its official name and its common short forms. A bare town stem that is
+also an everyday word (太阳, 城区, 古城) is not indexed: only "太阳乡" names the place.
+
+A name shared by divisions of several counties is resolved by the other places in the same text
+(a town or county that contains one of them); otherwise it is reported as ambiguous and never
+guessed.
 """
 
 from __future__ import annotations
 
 import csv
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 DIVISIONS_FILE = Path(__file__).resolve().parent.parent / "config" / "divisions.csv"
+
+LEVELS = ("county", "town", "village")
 
 _SUFFIXES = (
     ("社区居民委员会", "社区"),
@@ -36,6 +42,30 @@ class Division:
     county_code: str
     county_name: str
     town_name: str
+    town_code: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class PlaceMention:
+    """One place name found in a text, and what it was resolved to."""
+
+    text: str
+    candidates: tuple[Division, ...]
+    resolved: Division | None
+    how: str  # 唯一 | 由所在乡镇确定 | 由所在县确定 | 多地同名
+
+    @property
+    def ambiguous(self) -> bool:
+        return self.resolved is None
+
+    def describe(self) -> str:
+        if self.resolved is not None:
+            d = self.resolved
+            where = d.county_name + (d.town_name if d.level == "village" else "")
+            suffix = "" if self.how == "唯一" else f"（{self.how}）"
+            return f"地名“{self.text}”→{where}{suffix}"
+        counties = "、".join(sorted({c.county_name for c in self.candidates}))
+        return f"地名“{self.text}”多地同名（{counties}），未能确定所属县（市、区）"
 
 
 @dataclass(frozen=True)
@@ -80,17 +110,65 @@ def read_divisions(path: Path = DIVISIONS_FILE) -> list[Division]:
                 county_code=row["county_code"],
                 county_name=row["county_name"],
                 town_name=row.get("town_name") or "",
+                town_code=row.get("town_code") or "",
             )
             for row in csv.DictReader(handle)
         ]
 
 
-def build_place_index(divisions: Iterable[Division]) -> PlaceIndex:
+def build_place_index(
+    divisions: Iterable[Division], *, is_common_word: Callable[[str], bool] | None = None
+) -> PlaceIndex:
+    """Index each division under its spellings. A bare town stem that ``is_common_word`` (an
+    everyday word such as 太阳 or 城区) is left out: it would route ordinary sentences."""
+    common = is_common_word or (lambda _word: False)
     index: dict[str, list[Division]] = defaultdict(list)
     seen: set[tuple[str, str]] = set()
     for division in divisions:
         for spelling in spellings(division.name, division.level):
+            bare_stem = division.level == "town" and not spelling.endswith(("镇", "乡", "街道"))
+            if bare_stem and spelling != division.name and common(spelling):
+                continue
             if (spelling, division.code) not in seen:
                 seen.add((spelling, division.code))
                 index[spelling].append(division)
     return PlaceIndex({k: tuple(v) for k, v in index.items()})
+
+
+def _most_specific(divisions: Sequence[Division]) -> tuple[Division, ...]:
+    """A spelling that is both a town and a village of the same county means the town."""
+    best = min(LEVELS.index(d.level) for d in divisions)
+    return tuple(d for d in divisions if LEVELS.index(d.level) == best)
+
+
+def _resolve(
+    text: str, candidates: tuple[Division, ...], towns: set[str], counties: set[str]
+) -> PlaceMention:
+    if len({d.county_code for d in candidates}) == 1:
+        return PlaceMention(text, candidates, _most_specific(candidates)[0], "唯一")
+    in_town = tuple(d for d in candidates if d.town_code and d.town_code in towns)
+    if len({d.code for d in in_town}) == 1:
+        return PlaceMention(text, candidates, in_town[0], "由所在乡镇确定")
+    pool = in_town or candidates
+    in_county = tuple(d for d in pool if d.county_code in counties)
+    if len({d.county_code for d in in_county}) == 1:
+        return PlaceMention(text, candidates, _most_specific(in_county)[0], "由所在县确定")
+    return PlaceMention(text, candidates, None, "多地同名")
+
+
+def find_places(tokens: Iterable[str], index: PlaceIndex) -> tuple[PlaceMention, ...]:
+    """Place names among ``tokens`` (in order of first mention), each resolved by the others."""
+    found: dict[str, tuple[Division, ...]] = {}
+    for token in tokens:
+        if token not in found:
+            candidates = index.lookup(token)
+            if candidates:
+                found[token] = candidates
+    # Context: the towns and counties that are named without doubt.
+    towns: set[str] = set()
+    counties: set[str] = set()
+    for candidates in found.values():
+        if len({d.county_code for d in candidates}) == 1:
+            counties.add(candidates[0].county_code)
+            towns.update(d.code for d in candidates if d.level == "town")
+    return tuple(_resolve(text, c, towns, counties) for text, c in found.items())

@@ -1,40 +1,47 @@
-"""Routing (Art. 6, 13): pick the handling unit and the coordinating credit office.
+"""Routing (Art. 6, 13): the handling unit, the coordinating credit office and the sector.
 
-A jieba tokenizer with a user dictionary of unit names, aliases, sector keywords and Yuncheng
-place names turns the complaint into tokens; three kinds of evidence are then weighed:
+One jieba tokenizer, with a user dictionary of unit names, aliases, Yuncheng place names and the
+curated vocabulary, turns the complaint into tokens. Four kinds of evidence are then weighed:
 
 1. the respondent named in the text (a unit name or alias; "盐湖区住建局" is county-level);
-2. places (county, town, village), which make the matter county-level (Art. 6: territory);
-3. sector keywords, which point to a city department (Art. 6: sector).
+2. places (county, town, village; ambiguous names resolved by the others, never guessed), which
+   make the matter county-level (Art. 6: territory);
+3. the curated vocabularies (config/vocabulary.toml), which point to a sector and a department;
+4. the learned model (``processing.model``), trained on confirmed history, also over sectors.
 
-The decision explains itself (which words, which places) and carries a confidence; below the
-configured threshold the case waits for a clerk. Routing is a pure function of the text.
+A county-level respondent or place decides the unit (the county or the zone rectifies within its
+territory); otherwise a city department named in the text, otherwise the department answering
+for the sector. The decision explains itself and carries a confidence; below the configured
+threshold the case waits for a clerk. Routing is a pure function of the text.
 """
 
 from __future__ import annotations
 
 import logging
 import tempfile
-from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import jieba
 
 from config.units import Unit, UnitRegistry
-from processing.places import PlaceIndex
+from processing.model import ModelHolder, Prediction
+from processing.places import PlaceIndex, PlaceMention, find_places
+from processing.vocabulary import TopicScore, Vocabulary, sector_scores
 
 log = logging.getLogger(__name__)
 
-Scores = defaultdict[str, float]
-
-# Weights of each kind of evidence, per occurrence.
-RESPONDENT_WEIGHT = 5.0
-COUNTY_PLACE_WEIGHT = 3.0
-TOWN_PLACE_WEIGHT = 3.0
-VILLAGE_PLACE_WEIGHT = 2.0
-KEYWORD_WEIGHT = 1.0
+# Confidence of each kind of decisive evidence.
+RESPONDENT_CONFIDENCE = 0.95
+PLACE_CONFIDENCE = 0.9
+CITY_DEPARTMENT_CONFIDENCE = 0.9
+# Vocabulary evidence saturates at two strong words.
+VOCABULARY_SATURATION = 6.0
+# Share of the curated vocabulary next to the learned model (tuned by route-eval, 5 folds).
+VOCABULARY_SHARE = 0.15
+CITY_PREFIXES = ("市", "运城市", "运城")
+GOVERNMENT_WORDS = ("政府", "管委会")
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,138 +51,253 @@ class RouteDecision:
     confidence: float
     reasons: tuple[str, ...]
     respondent: str = ""
+    sector: str = ""
+    places: tuple[str, ...] = ()
+    model_version: str = ""
     scores: dict[str, float] = field(default_factory=dict)
 
 
-def _make_tokenizer(words: Iterable[str], cache_dir: Path | None) -> jieba.Tokenizer:
+@dataclass(frozen=True, slots=True)
+class Respondent:
+    text: str
+    unit: Unit
+    territorial: bool  # a county/zone, or a department qualified by a county name
+    explicit_city: bool  # a department written as the city's (市教育局)
+
+
+@dataclass(frozen=True, slots=True)
+class SectorChoice:
+    sector: str
+    unit_code: str
+    confidence: float
+    reasons: tuple[str, ...]
+    scores: dict[str, float]
+
+
+def make_tokenizer(cache_dir: Path | None) -> jieba.Tokenizer:
+    """A private tokenizer (the global one is shared), initialised from jieba's cache."""
     jieba.setLogLevel(logging.WARNING)
     tokenizer = jieba.Tokenizer()
     tokenizer.tmp_dir = str(cache_dir or Path(tempfile.gettempdir()))
     tokenizer.initialize()
-    for word in sorted(set(words)):
-        if len(word) >= 2:
-            tokenizer.add_word(word, freq=200000)
     return tokenizer
 
 
-class KeywordRouter:
-    """Curated-vocabulary router over jieba tokens."""
+def add_words(tokenizer: jieba.Tokenizer, words: Iterable[str]) -> None:
+    """Routing words (unit names, places, vocabulary) are kept whole by the tokenizer."""
+    for word in sorted(set(words)):
+        if len(word) >= 2:
+            tokenizer.add_word(word, freq=200000)
+
+
+def is_common_word(tokenizer: jieba.Tokenizer, word: str, threshold: int = 50) -> bool:
+    """An everyday word in jieba's own dictionary (太阳 5044, 城区 1517; 解州 0, 蒲州 36)."""
+    return int(tokenizer.FREQ.get(word, 0)) >= threshold
+
+
+class Router:
+    """Routes a complaint on respondent, place, vocabulary and (when trained) model evidence."""
 
     def __init__(
         self,
         registry: UnitRegistry,
         places: PlaceIndex,
+        vocabulary: Vocabulary,
+        tokenizer: jieba.Tokenizer,
         *,
         fallback_unit: str,
         city_credit_office: str,
-        cache_dir: Path | None = None,
+        model: ModelHolder | None = None,
     ) -> None:
         self.registry = registry
         self.places = places
+        self.vocabulary = vocabulary
         self.fallback_unit = fallback_unit
         self.city_credit_office = city_credit_office
-        self._alias_units: dict[str, list[Unit]] = defaultdict(list)
-        self._keyword_units: dict[str, list[Unit]] = defaultdict(list)
-        self._county_by_division = {
-            u.division_code: u for u in registry.of_kind("county") if u.division_code
-        }
+        self.model = model or ModelHolder()
+        self._tokenizer = tokenizer
+        self._aliases: dict[str, Unit] = {}
         for unit in registry:
-            if not unit.is_handling_unit:
-                continue
-            for name in unit.names:
-                self._alias_units[name].append(unit)
-            for keyword in unit.keywords:
-                self._keyword_units[keyword].append(unit)
-        words = [*self._alias_units, *self._keyword_units, *places.names()]
-        self._tokenizer = _make_tokenizer(words, cache_dir)
+            if unit.is_handling_unit:
+                for name in unit.names:
+                    self._aliases.setdefault(name, unit)
+        self._territory = {
+            u.division_code: u for u in registry.of_kind("county", "zone") if u.division_code
+        }
 
-    def tokens(self, text: str) -> list[str]:
-        return [t for t in self._tokenizer.lcut(text, HMM=False) if t.strip()]
+    def tokenize(self, title: str, text: str) -> tuple[list[str], int]:
+        """Tokens of the title then the text, and how many belong to the title."""
+        head = self._cut(title)
+        return head + self._cut(text), len(head)
 
-    def route(self, title: str, text: str) -> RouteDecision:
-        tokens = self.tokens(f"{title}\n{text}")
-        scores: defaultdict[str, float] = defaultdict(float)
-        reasons: list[str] = []
-        respondent = self._score_respondents(tokens, scores, reasons)
-        self._score_places(tokens, scores, reasons)
-        self._score_keywords(tokens, scores, reasons)
-        return self._decide(scores, reasons, respondent)
+    def _cut(self, text: str) -> list[str]:
+        return [t for t in self._tokenizer.lcut(text, HMM=False) if not t.isspace()]
 
-    def _county_for(self, token_index: int, tokens: list[str]) -> Unit | None:
-        """The county named right before a department alias ("盐湖区" + "住建局")."""
+    def route(
+        self,
+        title: str,
+        text: str,
+        *,
+        stated_respondent: str = "",
+        sectors: Collection[str] | None = None,
+    ) -> RouteDecision:
+        """Decide. ``sectors`` limits the sector choice (an evaluation over a fixed label set)."""
+        tokens, title_tokens = self.tokenize(title, text)
+        if stated_respondent:
+            tokens += self._cut(stated_respondent)
+        respondents = self._find_respondents(tokens)
+        mentions = find_places(tokens, self.places)
+        choice = self._choose_sector(tokens, title_tokens, sectors)
+        return self._decide(respondents, mentions, choice, sectors)
+
+    # -- evidence ---------------------------------------------------------------------------
+
+    def _county_before(self, index: int, tokens: Sequence[str]) -> Unit | None:
+        """The county written right before a department alias ("盐湖区" + "住建局")."""
         for back in (1, 2):
-            if token_index - back < 0:
+            if index - back < 0:
                 break
-            for division in self.places.lookup(tokens[token_index - back]):
+            for division in self.places.lookup(tokens[index - back]):
                 if division.level == "county":
-                    return self._county_by_division.get(division.county_code)
+                    return self._territory.get(division.county_code)
         return None
 
-    def _score_respondents(self, tokens: list[str], scores: Scores, reasons: list[str]) -> str:
-        respondent = ""
-        for i, token in enumerate(tokens):
-            for unit in self._alias_units.get(token, ()):
-                target = unit
-                if unit.kind == "department" and not token.startswith(("市", "运城市")):
-                    target = self._county_for(i, tokens) or unit
-                scores[target.code] += RESPONDENT_WEIGHT
-                reasons.append(f"被投诉单位“{token}”→{target.name}")
-                respondent = respondent or token
-        return respondent
-
-    def _score_places(self, tokens: list[str], scores: Scores, reasons: list[str]) -> None:
-        weights = {
-            "county": COUNTY_PLACE_WEIGHT,
-            "town": TOWN_PLACE_WEIGHT,
-            "village": VILLAGE_PLACE_WEIGHT,
-        }
-        for token in tokens:
-            if token in self._alias_units:
-                continue  # already counted as a respondent
-            divisions = self.places.lookup(token)
-            counties = {d.county_code for d in divisions}
-            if not counties:
+    def _find_respondents(self, tokens: Sequence[str]) -> list[Respondent]:
+        found: list[Respondent] = []
+        for index, token in enumerate(tokens):
+            unit = self._aliases.get(token)
+            if unit is None:
                 continue
-            share = 1.0 / len(counties)
-            for county_code in counties:
-                unit = self._county_by_division.get(county_code)
-                if unit is None:
-                    continue
-                level = min(
-                    divisions, key=lambda d: ("county", "town", "village").index(d.level)
-                ).level
-                scores[unit.code] += weights[level] * share
-            names = "、".join(sorted({d.county_name for d in divisions}))
-            ambiguous = "（多地同名）" if len(counties) > 1 else ""
-            reasons.append(f"地名“{token}”→{names}{ambiguous}")
+            if unit.kind in ("county", "zone"):
+                if unit.kind == "zone" or token.endswith(GOVERNMENT_WORDS):
+                    found.append(Respondent(token, unit, territorial=True, explicit_city=False))
+                continue  # a bare county name is a place, weighed with the places
+            county = self._county_before(index, tokens)
+            if county is not None:
+                found.append(Respondent(token, county, territorial=True, explicit_city=False))
+            else:
+                city = token.startswith(CITY_PREFIXES) or token == unit.name
+                found.append(Respondent(token, unit, territorial=False, explicit_city=city))
+        return found
 
-    def _score_keywords(self, tokens: list[str], scores: Scores, reasons: list[str]) -> None:
-        hits: Counter[str] = Counter()
-        for token in tokens:
-            for unit in self._keyword_units.get(token, ()):
-                scores[unit.code] += KEYWORD_WEIGHT
-                hits[f"{token}→{unit.name}"] += 1
-        reasons.extend(f"关键词“{hit}”" for hit, _ in hits.most_common(5))
+    def _territorial_unit(self, mention: PlaceMention) -> Unit | None:
+        division = mention.resolved
+        if division is None:
+            return None
+        zone = self._territory.get(division.town_code) or self._territory.get(division.code)
+        return zone or self._territory.get(division.county_code)
 
-    def _decide(self, scores: Scores, reasons: list[str], respondent: str) -> RouteDecision:
-        ranked = sorted(scores.items(), key=lambda item: item[1], reverse=True)
-        if not ranked:
-            return self._fallback(("未找到可判断承办单位的单位名称、地名或关键词",))
-        best_code, best = ranked[0]
-        second = ranked[1][1] if len(ranked) > 1 else 0.0
-        # Confidence: how much evidence, and how clearly the best beats the runner-up.
-        margin = (best - second) / best
-        amount = min(1.0, best / RESPONDENT_WEIGHT)
-        confidence = round(margin * amount, 3)
-        unit = self.registry.get(best_code)
+    def _choose_sector(
+        self, tokens: Sequence[str], title_tokens: int, sectors: Collection[str] | None
+    ) -> SectorChoice | None:
+        topics = [
+            t
+            for t in self.vocabulary.score(tokens, title_tokens=title_tokens)
+            if sectors is None or t.topic.sector in sectors
+        ]
+        prediction = self.model.predict(tokens, sectors=sectors)
+        if prediction is None:
+            return self._vocabulary_choice(topics)
+        return self._combined_choice(topics, prediction)
+
+    def _vocabulary_choice(self, topics: list[TopicScore]) -> SectorChoice | None:
+        totals = sector_scores(topics)
+        if not totals:
+            return None
+        ranked = sorted(totals.items(), key=lambda item: -item[1])
+        sector, best = ranked[0]
+        share = best / sum(totals.values())
+        confidence = share * min(1.0, best / VOCABULARY_SATURATION)
+        reasons = _vocabulary_reasons(topics, sector)
+        unit_code = self._unit_for_sector(sector, topics)
+        return SectorChoice(sector, unit_code, round(confidence, 3), reasons, dict(ranked[:5]))
+
+    def _combined_choice(self, topics: list[TopicScore], prediction: Prediction) -> SectorChoice:
+        totals = sector_scores(topics)
+        total = sum(totals.values())
+        combined = {
+            sector: (1 - VOCABULARY_SHARE) * probability
+            + VOCABULARY_SHARE * (totals.get(sector, 0.0) / total if total else probability)
+            for sector, probability in prediction.probabilities.items()
+        }
+        ranked = sorted(combined.items(), key=lambda item: -item[1])
+        sector, confidence = ranked[0]
+        words = "、".join(prediction.top_words(sector))
+        reasons = (
+            f"分办模型（{prediction.version}）判断为“{sector}”，概率 "
+            f"{prediction.probabilities[sector]:.2f}" + (f"，主要依据：{words}" if words else ""),
+            *_vocabulary_reasons(topics, sector),
+        )
+        scores = {s: round(v, 3) for s, v in ranked[:5]}
+        unit_code = self._unit_for_sector(sector, topics)
+        return SectorChoice(sector, unit_code, round(confidence, 3), reasons, scores)
+
+    def _unit_for_sector(self, sector: str, topics: list[TopicScore]) -> str:
+        """Within the sector, the department whose topics weigh most; else the one answering
+        for the sector as a whole."""
+        for item in topics:
+            if item.topic.sector == sector:
+                return item.topic.unit_code
+        return self.vocabulary.sector_units.get(sector, self.fallback_unit)
+
+    # -- decision ---------------------------------------------------------------------------
+
+    def _decide(
+        self,
+        respondents: list[Respondent],
+        mentions: tuple[PlaceMention, ...],
+        choice: SectorChoice | None,
+        sectors: Collection[str] | None = None,
+    ) -> RouteDecision:
+        reasons: list[str] = [f"被投诉单位“{r.text}”→{r.unit.name}" for r in respondents]
+        reasons += [m.describe() for m in mentions]
+        territorial = self._territorial_votes(respondents, mentions)
+        city = [r for r in respondents if not r.territorial]
+        sector = choice.sector if choice else ""
+        if territorial:
+            unit, confidence = _best_vote(territorial)
+            reasons.append(f"属地管理（第六条）：由{unit.name}负责")
+        elif city:
+            unit = city[0].unit
+            confidence = CITY_DEPARTMENT_CONFIDENCE if city[0].explicit_city else 0.7
+            if unit.sector and (sectors is None or unit.sector in sectors):
+                sector = unit.sector
+            reasons.append(f"行业管理（第六条）：被投诉的是市直部门{unit.name}")
+        elif choice is not None:
+            unit, confidence = self.registry.get(choice.unit_code), choice.confidence
+        else:
+            return self._fallback(("未找到可判断承办单位的单位名称、地名或行业用语",))
+        if choice is not None:
+            reasons.extend(choice.reasons)
         return RouteDecision(
             unit_code=unit.code,
             credit_office_code=unit.credit_office or self.city_credit_office,
-            confidence=confidence,
+            confidence=round(confidence, 3),
             reasons=tuple(dict.fromkeys(reasons)),
-            respondent=respondent,
-            scores={code: round(score, 3) for code, score in ranked[:5]},
+            respondent=respondents[0].text if respondents else "",
+            sector=sector,
+            places=tuple(m.text for m in mentions),
+            model_version=self.model.version,
+            scores=choice.scores if choice else {},
         )
+
+    def _territorial_votes(
+        self, respondents: list[Respondent], mentions: tuple[PlaceMention, ...]
+    ) -> dict[str, tuple[Unit, float]]:
+        votes: dict[str, tuple[Unit, float]] = {}
+
+        def vote(unit: Unit, weight: float) -> None:
+            held = votes.get(unit.code, (unit, 0.0))[1]
+            votes[unit.code] = (unit, held + weight)
+
+        for respondent in respondents:
+            if respondent.territorial:
+                vote(respondent.unit, RESPONDENT_CONFIDENCE)
+        for mention in mentions:
+            unit = self._territorial_unit(mention)
+            if unit is not None:
+                vote(unit, PLACE_CONFIDENCE)
+        return votes
 
     def _fallback(self, reasons: tuple[str, ...]) -> RouteDecision:
         unit = self.registry.get(self.fallback_unit)
@@ -184,4 +306,22 @@ class KeywordRouter:
             credit_office_code=unit.credit_office or self.city_credit_office,
             confidence=0.0,
             reasons=reasons,
+            model_version=self.model.version,
         )
+
+
+def _best_vote(votes: dict[str, tuple[Unit, float]]) -> tuple[Unit, float]:
+    """The territorial unit named most; several counties named lower the confidence."""
+    ranked = sorted(votes.values(), key=lambda item: -item[1])
+    unit, weight = ranked[0]
+    total = sum(w for _, w in ranked)
+    confidence = min(RESPONDENT_CONFIDENCE, weight) * (weight / total)
+    return unit, confidence
+
+
+def _vocabulary_reasons(topics: list[TopicScore], sector: str) -> tuple[str, ...]:
+    return tuple(
+        f"行业用语（{t.topic.name}）：{'、'.join(t.words[:5])}"
+        for t in topics
+        if t.topic.sector == sector
+    )[:3]
