@@ -182,15 +182,19 @@ def retry_outbox(ctx: click.Context, ids: tuple[int, ...], all_failed: bool) -> 
         if all_failed:
             ids = (
                 *ids,
-                *session.scalars(select(OutboxMessage.id).where(OutboxMessage.status == "failed")),
+                *session.scalars(
+                    select(OutboxMessage.id).where(
+                        OutboxMessage.status == "failed", OutboxMessage.raw != b""
+                    )
+                ),
             )
         rows = _load(session, ids) if ids else []
-        refused = [r for r in rows if r.status not in RETRYABLE]
+        refused = [r for r in rows if r.status not in RETRYABLE or not r.raw]
         if refused:
             labels = "、".join(
                 f"{r.id}（{STATUS_LABELS.get(r.status, r.status)}）" for r in refused
             )
-            fail(f"以下邮件不能重新发送：{labels}", EXIT_REFUSED)
+            fail(f"以下邮件不能重新发送（已发出、已取消或收件地址有误）：{labels}", EXIT_REFUSED)
         for row in rows:
             row.status, row.attempts, row.next_attempt_at = "pending", 0, now
             _audit(session, row, "outbox_retry", f"重新发送{kind_label(row.kind)}", now)

@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 
 from config.units import Unit
 from core.clock import to_local
-from core.masking import mask_personal_data
+from core.masking import mask_known_names, mask_personal_data
 from notifications.disclosure import (
     ContactPolicy,
     Disclosure,
@@ -188,9 +188,7 @@ def transfer_letter_context(
 ) -> Mapping[str, Any]:
     """Context of the 转办函 (Art. 13, 14): the case masked, contact details per ``disclosure``."""
     disclosure = disclosure or Disclosure((), "默认遮蔽")
-    body = mask_personal_data(case.body or "")
-    if case.complainant_name:
-        body = body.replace(case.complainant_name, complainant_view(case, Disclosure((), "")).name)
+    body = mask_known_names(mask_personal_data(case.body or ""), [case.complainant_name])
     view = complainant_view(case, disclosure)
     return {
         "case": case,
@@ -277,10 +275,24 @@ class LetterWriter:
         in_reply_to: str = "",
     ) -> tuple[OutboxMessage, bool]:
         """The outbox row, and whether it was new (a queued letter is never rendered again)."""
-        existing = find_queued(session, dedupe_key(case, kind, stage, checked_address(to_address)))
+        existing = find_queued(session, dedupe_key(case, kind, stage, one_line(to_address)))
         if existing is not None:
             return existing, False
         subject, text, html = self.render(kind, {**self.base_context(case, now), **context})
+        try:
+            checked_address(to_address)
+        except HeaderError as error:
+            # A citizen's odd address must not stop the case: the letter waits for a person.
+            return self._unsendable(
+                session,
+                kind=kind,
+                case=case,
+                stage=stage,
+                to_address=to_address,
+                subject=subject,
+                error=error,
+                now=now,
+            )
         message = build_email(
             subject=subject,
             text=text,
@@ -305,6 +317,44 @@ class LetterWriter:
             recipient=to_address,
             now=now,
         )
+        return row, True
+
+    def _unsendable(
+        self,
+        session: Session,
+        *,
+        kind: str,
+        case: Case | None,
+        stage: str,
+        to_address: str,
+        subject: str,
+        error: HeaderError,
+        now: dt.datetime,
+    ) -> tuple[OutboxMessage, bool]:
+        """A failed outbox row with the reason, for staff (outbox list, the digest)."""
+        recipient = one_line(to_address)[:320]
+        row = OutboxMessage(
+            dedupe_key=dedupe_key(case, kind, stage, recipient),
+            case_id=case.id if case else None,
+            kind=kind,
+            stage=stage,
+            recipient=recipient,
+            subject=subject,
+            message_id=make_message_id(
+                self.settings.token_secret,
+                case_id=case.id if case else 0,
+                kind=kind,
+                domain=self.settings.mail_domain,
+            ),
+            raw=b"",
+            status="failed",
+            attempts=0,
+            next_attempt_at=now,
+            last_error=str(error),
+            created_at=now,
+        )
+        session.add(row)
+        session.flush()
         return row, True
 
     def queue_transfer(

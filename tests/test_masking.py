@@ -7,7 +7,15 @@ import logging
 import pytest
 
 from core.logs import MaskingFilter
-from core.masking import mask_email, mask_id_number, mask_name, mask_personal_data, mask_phone
+from core.masking import (
+    mask_address,
+    mask_email,
+    mask_id_number,
+    mask_known_names,
+    mask_name,
+    mask_personal_data,
+    mask_phone,
+)
 
 
 @pytest.mark.parametrize(
@@ -48,3 +56,22 @@ def test_log_records_are_masked(caplog: pytest.LogCaptureFixture) -> None:
     )
     MaskingFilter().filter(record)
     assert record.getMessage() == "来电 138****5678"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("住在解放路12号", "住在解放路**号"),
+        ("3号楼2单元501室", "**号楼**单元**室"),
+        ("运信用办〔2021〕28号", "运信用办〔2021〕28号"),  # a document number stays
+        ("涉及100户居民", "涉及100户居民"),
+        ("2025年招商引资", "2025年招商引资"),
+    ],
+)
+def test_mask_address_hides_doors_not_streets(text: str, expected: str) -> None:
+    assert mask_address(text) == expected
+
+
+def test_known_names_are_masked_wherever_they_appear() -> None:
+    text = "我是解州镇居民王堃。\n王堃\n2026年11月20日"
+    assert mask_known_names(text, ["王堃", ""]) == "我是解州镇居民王*。\n王*\n2026年11月20日"

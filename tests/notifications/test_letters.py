@@ -171,3 +171,20 @@ def test_transfer_letter_masks_by_default_and_records_each_disclosure(sessions, 
         assert events[0].data["fields"] == ["name", "phone", "email"]
         assert events[0].data["outbox_id"] == second.id
         assert events[0].data["recipient"] == "yanhu@units.example"
+
+
+def test_an_unusable_address_becomes_a_failed_letter_not_a_crash(sessions, clock) -> None:
+    with transaction(sessions) as session:
+        case = stored_case(session)
+        row = writer().queue(
+            session,
+            kind="acknowledgement",
+            case=case,
+            to_name="王堃",
+            to_address="wangkun at 126.com",
+            stage="",
+            context={},
+            now=clock.now(),
+        )
+    assert row.status == "failed" and "收件地址格式不正确" in (row.last_error or "")
+    assert row.raw == b""
