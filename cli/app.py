@@ -12,11 +12,13 @@ from cli.cases import cases_group
 from cli.common import EXIT_BUSY, EXIT_CONFIG, make_service, run_jobs_once
 from cli.demo import demo_command
 from cli.mailbox import mailbox_group
+from cli.model import model_group
 from cli.outbox import outbox_group
 from cli.preview import preview_command
 from cli.quarantine import quarantine_group
 from cli.route import route_command, route_eval_command
 from cli.status import status_command
+from cli.triage import route_case_command
 from config.check import check_settings
 from config.settings import ConfigError, load_settings, resolve_config_path
 from daemon.leader import leader_lock_for
@@ -88,7 +90,9 @@ def run(ctx: click.Context, once: bool) -> None:
         ctx.exit(1)
 
 
+cases_group.add_command(route_case_command)
 cli.add_command(cases_group)
+cli.add_command(model_group)
 cli.add_command(calendar_group)
 cli.add_command(demo_command)
 cli.add_command(outbox_group)

@@ -17,7 +17,13 @@ from sqlalchemy.orm import Session
 from cli.common import EXIT_NOT_FOUND, console, fail, make_service, print_json, print_table
 from config.units import UnitRegistry
 from core.clock import format_local
-from core.masking import mask_email, mask_name, mask_personal_data, mask_phone
+from core.masking import (
+    mask_email,
+    mask_id_number,
+    mask_name,
+    mask_personal_data,
+    mask_phone,
+)
 from notifications.letters import CHANNEL_LABELS
 from processing.categorise import CATEGORIES
 from processing.lifecycle import STATES, record_event, status_label
@@ -32,6 +38,7 @@ EVENT_LABELS = {
     "categorised": "确定类别",
     "routed": "分办",
     "send_to_triage": "转人工分办",
+    "staff_routed": "人工分办",
     "transfer": "转办",
     "acknowledge": "承办单位签收",
     "close_with_result": "承办单位办结",
@@ -78,11 +85,13 @@ def _complainant(case: Case, *, reveal: bool) -> dict[str, str]:
             "name": case.complainant_name,
             "email": case.complainant_email,
             "phone": case.complainant_phone,
+            "id_number": case.complainant_id_number,
         }
     return {
         "name": mask_name(case.complainant_name),
         "email": mask_email(case.complainant_email),
         "phone": mask_phone(case.complainant_phone),
+        "id_number": mask_id_number(case.complainant_id_number),
     }
 
 

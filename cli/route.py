@@ -46,6 +46,7 @@ def _complaint_from_line(line: str) -> tuple[Any, Any]:
 def route_command(ctx: click.Context, source: TextIO) -> None:
     """分办：逐行读入 JSON（id、title、text），逐行输出审查、类别与承办单位（JSON）。"""
     service = make_service(ctx)
+    service.load_route_model()
     router, registry = service.router, service.registry
     bad = 0
     for number, line in enumerate(source, start=1):

@@ -72,6 +72,7 @@ class ProcessJob:
     last: ProcessResult | None = None
 
     def run_once(self) -> str:
+        self.service.load_route_model()  # a newly trained model is used from the next round
         self.last = process_pending(self.service.sessions, self.service.processing, stop=self.stop)
         return describe_counts(self.last)
 

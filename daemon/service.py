@@ -28,6 +28,7 @@ from notifications.render import make_environment
 from notifications.throttle import ThrottlePolicy
 from notifications.transport import FileTransport, SmtpAccount, SmtpTransport, Transport
 from processing.context import ProcessingContext
+from processing.learning import active_version, load_active_model
 from processing.model import ModelHolder
 from processing.route import Router
 from processing.routing import build_router
@@ -84,6 +85,24 @@ class Service:
     def route_model(self) -> ModelHolder:
         """The learned routing model in use (none until one is trained)."""
         return ModelHolder()
+
+    def load_route_model(self) -> str:
+        """Use the active trained routing model if it changed; returns the version in use.
+        A model that cannot be read is logged and the one in use is kept."""
+        with self.sessions() as session:
+            version = active_version(session)
+            if version == self.route_model.version:
+                return version
+            try:
+                model = load_active_model(session) if version else None
+            except ValueError:
+                log.exception(
+                    "分办模型 %s 无法读取，继续使用 %s", version, self.route_model.version
+                )
+                return self.route_model.version
+        self.route_model.replace(model)
+        log.info("分办模型：%s", version or "未启用（只用分办词表）")
+        return version
 
     @cached_property
     def router(self) -> Router:

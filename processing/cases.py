@@ -38,6 +38,7 @@ def open_case(
         complainant_name=complaint.complainant_name[:200],
         complainant_email=complaint.complainant_email[:320],
         complainant_phone=complaint.complainant_phone[:64],
+        complainant_id_number=complaint.complainant_id_number[:32],
         respondent=complaint.stated_respondent[:200],
         created_at=now,
         updated_at=now,

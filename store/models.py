@@ -7,6 +7,8 @@
 - ``OutboxThrottle``: per sending account, how hard the mail server asked us to slow down.
 - ``MailboxState``: per account and folder, the IMAP UIDVALIDITY and highest committed UID.
 - ``CaseCounter``: the sequence behind human-friendly case numbers.
+- ``RouteLabel``: training data for routing (staff routes, imported history); ``RouteModel``: the
+  trained routing model versions, one active.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from typing import Any, ClassVar
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     Float,
     ForeignKey,
     Index,
@@ -88,6 +91,7 @@ class Case(Base):
     complainant_name: Mapped[str] = mapped_column(String(200), default="")
     complainant_email: Mapped[str] = mapped_column(String(320), default="")
     complainant_phone: Mapped[str] = mapped_column(String(64), default="")
+    complainant_id_number: Mapped[str] = mapped_column(String(32), default="")
     respondent: Mapped[str] = mapped_column(String(200), default="")
     unit_code: Mapped[str | None] = mapped_column(String(64), index=True)
     credit_office_code: Mapped[str | None] = mapped_column(String(64))
@@ -225,6 +229,43 @@ class CaseCounter(Base):
     prefix: Mapped[str] = mapped_column(String(16), primary_key=True)
     year: Mapped[int] = mapped_column(Integer, primary_key=True)
     last_seq: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class RouteLabel(Base):
+    """Training data for the routing model: a route staff confirmed or corrected on a case, or a
+    labelled message imported from earlier history. Append-only; the latest row of a case wins."""
+
+    __tablename__ = "route_labels"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
+    created_at: Mapped[dt.datetime]
+    actor: Mapped[str] = mapped_column(String(200))
+    source: Mapped[str] = mapped_column(String(32))  # staff_route | import
+    unit_code: Mapped[str] = mapped_column(String(64), default="")
+    sector: Mapped[str] = mapped_column(String(64), default="")
+    previous_unit: Mapped[str | None] = mapped_column(String(64))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    # Imported history only (a case's text stays on the case): the text and a content key.
+    title: Mapped[str] = mapped_column(Text, default="")
+    text: Mapped[str] = mapped_column(Text, default="")
+    import_key: Mapped[str | None] = mapped_column(String(64), unique=True)
+
+
+class RouteModel(Base):
+    """A trained routing model (``processing.model.LinearModel`` bytes). One is active."""
+
+    __tablename__ = "route_models"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[dt.datetime]
+    created_by: Mapped[str] = mapped_column(String(200))
+    examples: Mapped[int] = mapped_column(Integer)
+    summary: Mapped[dict[str, Any] | None]
+    sha256: Mapped[str] = mapped_column(String(64))
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    active: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
 
 
 class AppendOnlyViolation(RuntimeError):
