@@ -11,6 +11,8 @@ from cli.calendar import calendar_group
 from cli.cases import cases_group
 from cli.common import EXIT_BUSY, EXIT_CONFIG, make_service, run_jobs_once
 from cli.demo import demo_command
+from cli.hotline import hotline_group, web_group
+from cli.letter import letter_group
 from cli.mailbox import mailbox_group
 from cli.model import model_group
 from cli.outbox import outbox_group
@@ -94,6 +96,9 @@ cases_group.add_command(route_case_command)
 cli.add_command(cases_group)
 cli.add_command(model_group)
 cli.add_command(calendar_group)
+cli.add_command(hotline_group)
+cli.add_command(web_group)
+cli.add_command(letter_group)
 cli.add_command(demo_command)
 cli.add_command(outbox_group)
 cli.add_command(preview_command)

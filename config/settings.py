@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 CONFIG_DIR = Path(__file__).resolve().parent
 DEFAULT_UNITS_FILE = CONFIG_DIR / "units.toml"
@@ -232,6 +232,89 @@ class RoutingSettings(_Section):
     )
 
 
+HOTLINE_FIELDS = (
+    "number",
+    "received_at",
+    "name",
+    "phone",
+    "category",
+    "title",
+    "content",
+    "region",
+    "address",
+    "respondent",
+    "recording",
+)
+ColumnMapping = dict[str, list[str]]
+_COLUMNS_HELP = (
+    "列名对照：字段 = [表头, …]，优先于内置同义列名识别。字段：number 工单编号、"
+    "received_at 受理时间、name 来电人、phone 联系电话、category 诉求类型、title 诉求标题、"
+    "content 诉求内容、region 所属区域、address 事发地址、respondent 被反映单位、recording 录音文件"
+)
+
+
+def _check_columns(value: ColumnMapping) -> ColumnMapping:
+    unknown = sorted(set(value) - set(HOTLINE_FIELDS))
+    if unknown:
+        raise ValueError(f"未知的字段 {'、'.join(unknown)}；可用字段：{'、'.join(HOTLINE_FIELDS)}")
+    return value
+
+
+class HotlineSourceSettings(_Section):
+    drop_dir: str = Field(description="该来源的工单导出文件投放文件夹")
+    columns: ColumnMapping = Field(default_factory=dict, description=_COLUMNS_HELP)
+
+    _columns = field_validator("columns")(_check_columns)
+
+
+class HotlineSettings(_Section):
+    enabled: bool = Field(True, description="是否定时导入投放文件夹中的 12345 工单导出文件")
+    drop_dir: str = Field(
+        "var/hotline",
+        description="12345 工单导出文件（.xlsx/.xls/.csv）及录音的投放文件夹；"
+        "导入后移入其下 processed/，无法读取的移入 failed/",
+    )
+    columns: ColumnMapping = Field(default_factory=dict, description=_COLUMNS_HELP)
+    sources: dict[str, HotlineSourceSettings] = Field(
+        default_factory=dict,
+        description=(
+            "其他投放文件夹（如某县热线），各有自己的列名对照："
+            "名称 = { drop_dir = …, columns = {…} }"
+        ),
+    )
+    senders: list[str] = Field(
+        default_factory=list,
+        description="12345 市民投诉受理中心登记的发件邮箱；这些地址发来的导出表格附件按工单导入",
+    )
+    settle_seconds: int = Field(
+        10,
+        ge=0,
+        le=3600,
+        description="文件最后一次修改后至少等待多少秒才读取（避免读到未复制完的文件）",
+    )
+    in_memory_limit_mb: int = Field(
+        128,
+        ge=1,
+        le=4096,
+        description=(
+            "解压后不超过此大小（MB）的 .xlsx 工作表整表读入（快）；更大的逐行读取（内存恒定）"
+        ),
+    )
+    batch_rows: int = Field(
+        5000, ge=1, le=100000, description="每批提交的行数；导入中断后从最后提交的一批之后继续"
+    )
+
+    _columns = field_validator("columns")(_check_columns)
+
+
+class WebSettings(_Section):
+    enabled: bool = Field(True, description="是否定时导入信用网站投诉专栏的 JSON Lines 文件")
+    drop_dir: str = Field(
+        "var/web",
+        description="“信用中国（山西运城）”网站投诉专栏导出文件（.jsonl，每行一件）的投放文件夹",
+    )
+
+
 class ScheduleSettings(_Section):
     poll_seconds: Seconds = Field(60, description="收取邮件的间隔（秒）")
     process_seconds: Seconds = Field(30, description="处理新来件的间隔（秒）")
@@ -239,6 +322,7 @@ class ScheduleSettings(_Section):
     digest_check_seconds: Seconds = Field(
         300, description="检查是否到了发送工作汇总时间的间隔（秒）"
     )
+    import_seconds: Seconds = Field(60, description="导入投放文件夹中工单与网站来件的间隔（秒）")
 
 
 class CalendarSettings(_Section):
@@ -274,6 +358,8 @@ class Settings(_Section):
     disclosure: DisclosureSettings = DisclosureSettings()
     units: UnitsSettings = UnitsSettings()
     routing: RoutingSettings = RoutingSettings()
+    hotline: HotlineSettings = HotlineSettings()
+    web: WebSettings = WebSettings()
     schedule: ScheduleSettings = ScheduleSettings()
     calendar: CalendarSettings = CalendarSettings()
     logging: LoggingSettings = LoggingSettings()
@@ -327,6 +413,7 @@ _PYDANTIC_MESSAGES = {
     "dict_type": "应为一个表（键 = 值）",
     "list_type": '应为一个列表，如 ["a@example.com"]',
     "model_type": "应为一个小节 [..]",
+    "list_type": "应为一个列表 [..]",
 }
 
 
@@ -335,6 +422,8 @@ def _describe_validation_error(error: ValidationError) -> list[str]:
     for item in error.errors():
         where = ".".join(str(part) for part in item["loc"])
         reason = _PYDANTIC_MESSAGES.get(item["type"], item["msg"])
+        if item["type"] == "value_error":  # our validators word their message for operators
+            reason = str(item["msg"]).removeprefix("Value error, ")
         if item["type"] == "literal_error":
             reason += f"，可选值：{item.get('ctx', {}).get('expected', '')}"
         elif item["type"] == "string_pattern_mismatch":

@@ -10,6 +10,12 @@ from typing import Protocol
 
 from daemon.service import Service
 from ingest.health import record_poll
+from ingest.hotline.dropfolder import (
+    DropResult,
+    DropSource,
+    import_drop_folder,
+    import_mail_exports,
+)
 from ingest.intake import IntakeResult, poll_mail
 from ingest.mailbox import ImapSource
 from ingest.watch import Backoff, MailboxWatcher, WatchSettings
@@ -128,11 +134,77 @@ class DigestJob:
         return f"{daily}；{MonthlySender(mailer).run_once()}"
 
 
+@dataclass
+class ImportFilesJob:
+    """The drop folders (12345 exports and recordings, the website's JSON lines) and the
+    hotline centre's mailed exports."""
+
+    service: Service
+    stop: threading.Event = field(default_factory=threading.Event)
+    name: str = "import_files"
+    label: str = "导入工单与网站来件"
+    last: list[DropResult] = field(default_factory=list)
+
+    def run_once(self) -> str:
+        service, hotline = self.service, self.service.settings.hotline
+        deps, self.last = service.import_deps, []
+        for source in service.drop_sources():
+            if self.stop.is_set():
+                break
+            self.last.append(self._poll(source))
+        if hotline.enabled and not self.stop.is_set():
+            folder = service.settings.path(hotline.drop_dir)
+            opener = service.hotline_opener()
+            self.last.append(
+                import_mail_exports(deps, opener, folder, batch_rows=hotline.batch_rows)
+            )
+        return describe_imports(self.last)
+
+    def _poll(self, source: DropSource) -> DropResult:
+        hotline, name = self.service.settings.hotline, f"drop:{source.name}:{source.folder}"
+        sessions, clock = self.service.sessions, self.service.clock
+        try:
+            result = import_drop_folder(
+                source,
+                self.service.import_deps,
+                settle_seconds=hotline.settle_seconds,
+                batch_rows=hotline.batch_rows,
+            )
+        except Exception as error:
+            record_poll(sessions, name, clock, error=f"{type(error).__name__}: {error}")
+            raise
+        failed = [f.name for f in result.files if f.status == "failed"]
+        record_poll(sessions, name, clock, count=result.new_rows)
+        if failed:
+            log.warning("%s: %d 个文件无法读取，已移入 failed/", source.name, len(failed))
+        return result
+
+
+def describe_imports(results: list[DropResult]) -> str:
+    files = [f for r in results for f in r.files]
+    if not files and not any(r.recordings_late for r in results):
+        return "没有新文件"
+    parts = [
+        f"文件 {len(files)} 个",
+        f"新工单 {sum(f.new for f in files)} 件",
+        f"更新 {sum(f.updated for f in files)} 件",
+        f"有误的行 {sum(f.failed for f in files)} 行",
+    ]
+    failed = sum(1 for f in files if f.status == "failed")
+    if failed:
+        parts.append(f"无法读取 {failed} 个（已移入 failed/）")
+    recordings = sum(f.recordings for f in files) + sum(r.recordings_late for r in results)
+    if recordings:
+        parts.append(f"录音 {recordings} 个")
+    return "，".join(parts)
+
+
 KIND_LABELS = {
     "complaint": "新立案",
     "reply": "承办单位回复",
     "followup": "投诉举报者补充",
     "unverified": "未核实来信",
+    "update": "工单更新",
     "duplicate": "重复来件",
     "hotline_export": "12345 工单导出",
     "auto_reply": "自动回复",
@@ -150,9 +222,11 @@ def describe_counts(result: ProcessResult) -> str:
 
 
 def make_jobs(service: Service, stop: threading.Event) -> list[Job]:
-    """The jobs in the order ``run --once`` runs them: intake, processing, digest, sending."""
+    """The jobs in the order ``run --once`` runs them: intake (mail, files), processing,
+    digest, sending."""
     return [
         PollMailJob(service, stop),
+        ImportFilesJob(service, stop),
         ProcessJob(service, stop),
         DigestJob(service, stop),
         OutboxJob(service, stop),

@@ -48,6 +48,7 @@ def interval_for(service: Service, job: Job) -> int:
         "process": schedule.process_seconds,
         "send_outbox": schedule.outbox_seconds,
         "digest": schedule.digest_check_seconds,
+        "import_files": schedule.import_seconds,
     }[job.name]
 
 

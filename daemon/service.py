@@ -6,7 +6,7 @@ import logging
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, partial
 from pathlib import Path
 
 from sqlalchemy import Engine
@@ -18,10 +18,15 @@ from core.calendar_file import CalendarFile
 from core.clock import Clock, SystemClock
 from core.workdays import WorkdayCalendar
 from ingest.archive import RawArchive
+from ingest.hotline.columns import merged_headers
+from ingest.hotline.dropfolder import DropSource
+from ingest.hotline.importer import ImportDeps, Opener
+from ingest.hotline.worksheet import open_export
 from ingest.mailbox import ImapAccount, ImapSource
 from ingest.maildir import MaildirSource
 from ingest.sources import MailSource
 from notifications.alerts import make_failure_alert
+from ingest.web import open_json_lines
 from notifications.letters import LetterSettings, LetterWriter
 from notifications.outbox import FailureHook, RetryPolicy, SendLimits
 from notifications.render import make_environment
@@ -159,6 +164,7 @@ class Service:
             token_secret=self.token_secret,
             own_addresses=frozenset(own),
             min_route_confidence=self.settings.routing.min_confidence,
+            hotline_senders=frozenset(a.strip().lower() for a in self.settings.hotline.senders),
         )
 
     def mail_source(self) -> MailSource | None:
@@ -204,6 +210,41 @@ class Service:
                 timeout=float(smtp.timeout_seconds),
             )
         )
+
+    @cached_property
+    def import_deps(self) -> ImportDeps:
+        return ImportDeps(self.sessions, self.archive, self.clock)
+
+    def hotline_opener(self, columns: Mapping[str, list[str]] | None = None) -> Opener:
+        """How 12345 exports are opened: the built-in headers plus ``columns`` (default: the
+        ``[hotline.columns]`` setting)."""
+        hotline = self.settings.hotline
+        synonyms = merged_headers(hotline.columns if columns is None else columns)
+        limit = hotline.in_memory_limit_mb * 1024 * 1024
+        return partial(open_export, synonyms=synonyms, in_memory_limit=limit)
+
+    def drop_sources(self) -> list[DropSource]:
+        """The watched folders: the 12345 drop folder, further hotline sources, the website's."""
+        hotline, sources = self.settings.hotline, []
+        if hotline.enabled:
+            sources.append(
+                DropSource(
+                    "hotline",
+                    "hotline",
+                    self.settings.path(hotline.drop_dir),
+                    self.hotline_opener(),
+                    recordings=True,
+                )
+            )
+            for name, extra in sorted(hotline.sources.items()):
+                columns = {**hotline.columns, **extra.columns}
+                folder = self.settings.path(extra.drop_dir)
+                opener = self.hotline_opener(columns)
+                sources.append(DropSource(f"hotline:{name}", "hotline", folder, opener, True))
+        if self.settings.web.enabled:
+            folder = self.settings.path(self.settings.web.drop_dir)
+            sources.append(DropSource("web", "web", folder, open_json_lines))
+        return sources
 
     @property
     def max_message_bytes(self) -> int:

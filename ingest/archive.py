@@ -49,6 +49,36 @@ class RawArchive:
             _fsync_dir(target.parent)
         return ArchivedFile(sha256=digest, size=len(data), relative_path=relative)
 
+    def store_file(self, source: Path, *, suffix: str) -> ArchivedFile:
+        """Copy the file at ``source`` in chunks (constant memory), hashing as it goes."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=self.root, prefix=".tmp-")
+        digest, size = hashlib.sha256(), 0
+        try:
+            with os.fdopen(fd, "wb") as out, source.open("rb") as handle:
+                while chunk := handle.read(1024 * 1024):
+                    digest.update(chunk)
+                    out.write(chunk)
+                    size += len(chunk)
+                out.flush()
+                os.fsync(out.fileno())
+            relative = self.path_for(digest.hexdigest(), suffix)
+            target = self.root / relative
+            if target.exists() and target.stat().st_size == size:
+                Path(tmp).unlink()
+            else:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(tmp, target)
+                _fsync_dir(target.parent)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        return ArchivedFile(sha256=digest.hexdigest(), size=size, relative_path=relative)
+
+    def file(self, relative_path: str) -> Path:
+        """The archived file's path, for readers that want a file rather than bytes."""
+        return self.root / relative_path
+
     def read(self, relative_path: str) -> bytes:
         return (self.root / relative_path).read_bytes()
 

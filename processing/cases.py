@@ -39,6 +39,7 @@ def open_case(
         complainant_email=complaint.complainant_email[:320],
         complainant_phone=complaint.complainant_phone[:64],
         complainant_id_number=complaint.complainant_id_number[:32],
+        complainant_address=complaint.complainant_address[:500],
         respondent=complaint.stated_respondent[:200],
         created_at=now,
         updated_at=now,
@@ -54,7 +55,7 @@ def open_case(
         at=now,
         submission_id=submission.id,
         to_status="received",
-        data={"channel": submission.channel, "sha256": submission.sha256},
+        data={"channel": submission.channel, "sha256": submission.sha256, **complaint.evidence()},
     )
     return case
 

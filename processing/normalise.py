@@ -6,6 +6,8 @@ only ever see a ``Complaint``.
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -22,8 +24,28 @@ class Complaint:
     complainant_email: str = ""
     complainant_phone: str = ""
     complainant_id_number: str = ""
-    # What the source itself claims (a hotline's 被反映单位 column): evidence, not a decision.
+    complainant_address: str = ""  # postal address (letters are answered by post)
+    # What the source itself claims (a hotline's 被反映单位, 所属区域, 诉求类型 columns):
+    # evidence for screening and routing, not a decision.
     stated_respondent: str = ""
+    stated_region: str = ""
+    stated_address: str = ""
+    stated_category: str = ""
+    # The source's own reference (12345 工单编号, website id), and when it took the complaint.
+    source_reference: str = ""
+    stated_at: dt.datetime | None = None
+
+    def evidence(self) -> dict[str, Any]:
+        """The source's own claims, for the case's "received" event (non-empty ones only)."""
+        claims = {
+            "source_reference": self.source_reference,
+            "stated_respondent": self.stated_respondent,
+            "stated_region": self.stated_region,
+            "stated_address": self.stated_address,
+            "stated_category": self.stated_category,
+            "stated_at": self.stated_at.isoformat() if self.stated_at else "",
+        }
+        return {key: value for key, value in claims.items() if value}
 
 
 def find_mobile(text: str) -> str:

@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from ingest.attachments import store_attachment
-from processing import cases
+from processing import cases, records
 from processing.bounces import handle_bounce
 from processing.classify import (
     DISCARD_KINDS,
@@ -181,11 +181,26 @@ def handle_email_submission(
     return kind
 
 
+def handle_record_submission(
+    session: Session, submission: Submission, ctx: ProcessingContext
+) -> str:
+    """A hotline row, website complaint or paper letter: a new record opens its case and runs the
+    case steps; a changed version of a known one is recorded on that case."""
+    if submission.kind == "update":
+        return records.apply_record_update(session, submission, ctx)
+    case = records.open_record_case(session, submission, ctx)
+    run_case_steps(session, case, ctx)
+    return "complaint"
+
+
 SubmissionHandler = Callable[[Session, Submission, ProcessingContext], str]
 
 # How each channel's raw submission is turned into cases, replies or discards.
 CHANNEL_HANDLERS: Mapping[str, SubmissionHandler] = {
     "email": handle_email_submission,
+    "hotline": handle_record_submission,
+    "web": handle_record_submission,
+    "letter": handle_record_submission,
 }
 
 

@@ -9,6 +9,8 @@
 - ``CaseCounter``: the sequence behind human-friendly case numbers.
 - ``RouteLabel``: training data for routing (staff routes, imported history); ``RouteModel``: the
   trained routing model versions, one active.
+- ``ImportFile``, ``ImportRowError``, ``ExpectedRecording``: imported files (12345 exports, the
+  website's JSON lines), their row-level errors, and the audio recordings their rows name.
 """
 
 from __future__ import annotations
@@ -74,6 +76,12 @@ class Submission(Base):
     error: Mapped[str | None] = mapped_column(Text)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     processed_at: Mapped[dt.datetime | None]
+    # Record channels (hotline row, website complaint, paper letter): the normalised record.
+    # For a row of an imported file, ``sha256`` is the hash of this record and ``archive_path``
+    # the archived file; ``import_id`` and ``row_number`` say where the row is in that file.
+    payload: Mapped[dict[str, Any] | None]
+    import_id: Mapped[int | None] = mapped_column(ForeignKey("import_files.id"), index=True)
+    row_number: Mapped[int | None] = mapped_column(Integer)
 
 
 class Case(Base):
@@ -92,6 +100,8 @@ class Case(Base):
     complainant_email: Mapped[str] = mapped_column(String(320), default="")
     complainant_phone: Mapped[str] = mapped_column(String(64), default="")
     complainant_id_number: Mapped[str] = mapped_column(String(32), default="")
+    # Postal address of a letter writer (paper letters are answered by post).
+    complainant_address: Mapped[str] = mapped_column(String(500), default="")
     respondent: Mapped[str] = mapped_column(String(200), default="")
     unit_code: Mapped[str | None] = mapped_column(String(64), index=True)
     credit_office_code: Mapped[str | None] = mapped_column(String(64))
@@ -199,7 +209,8 @@ class Attachment(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     submission_id: Mapped[int | None] = mapped_column(ForeignKey("submissions.id"), index=True)
     case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
-    kind: Mapped[str] = mapped_column(String(32))  # email | audio | scan | result | other
+    # email | audio | scan | result | hotline_export | other
+    kind: Mapped[str] = mapped_column(String(32))
     original_name: Mapped[str] = mapped_column(Text, default="")
     content_type: Mapped[str] = mapped_column(String(255), default="application/octet-stream")
     sha256: Mapped[str] = mapped_column(String(64), index=True)
@@ -219,6 +230,65 @@ class SourceHealth(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     consecutive_failures: Mapped[int] = mapped_column(Integer, default=0)
     last_count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ImportFile(Base):
+    """One imported file (12345 work-order export, website JSON lines), archived whole by sha256
+    before any row is read (Art. 22). ``last_row`` advances with each committed batch, so an
+    import killed mid-file resumes where it stopped; the same bytes are never imported twice."""
+
+    __tablename__ = "import_files"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel: Mapped[str] = mapped_column(String(16))  # hotline | web
+    # Where it came from: drop:<folder>, cli, mail:<attachment id>
+    source: Mapped[str] = mapped_column(String(512))
+    original_name: Mapped[str] = mapped_column(Text, default="")
+    sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    size: Mapped[int] = mapped_column(BigInteger)
+    archive_path: Mapped[str] = mapped_column(String(255))
+    format: Mapped[str] = mapped_column(String(16), default="")  # xlsx | xls | csv | jsonl
+    # reading → done | failed (cannot be read at all; ``error`` says why)
+    status: Mapped[str] = mapped_column(String(16), default="reading", index=True)
+    error: Mapped[str | None] = mapped_column(Text)
+    last_row: Mapped[int] = mapped_column(Integer, default=0)
+    rows_new: Mapped[int] = mapped_column(Integer, default=0)
+    rows_updated: Mapped[int] = mapped_column(Integer, default=0)
+    rows_unchanged: Mapped[int] = mapped_column(Integer, default=0)
+    rows_failed: Mapped[int] = mapped_column(Integer, default=0)
+    rows_skipped: Mapped[int] = mapped_column(Integer, default=0)
+    report_path: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[dt.datetime]
+    finished_at: Mapped[dt.datetime | None] = mapped_column(index=True)
+
+
+class ImportRowError(Base):
+    """A problem with one row of an imported file: ``fatal`` rows were not imported; the others
+    were imported and the problem is a warning (an unreadable date, a guessed phone number)."""
+
+    __tablename__ = "import_row_errors"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    import_id: Mapped[int] = mapped_column(ForeignKey("import_files.id"), index=True)
+    row_number: Mapped[int] = mapped_column(Integer)
+    column: Mapped[str] = mapped_column(String(200), default="")
+    value: Mapped[str] = mapped_column(Text, default="")
+    reason: Mapped[str] = mapped_column(Text)
+    fatal: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[dt.datetime]
+
+
+class ExpectedRecording(Base):
+    """An audio recording a hotline row names (录音文件); ``attachment_id`` is set once the file
+    has been found in the drop folder and archived (Art. 22 keeps audio)."""
+
+    __tablename__ = "expected_recordings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submissions.id"), index=True)
+    file_name: Mapped[str] = mapped_column(String(255), index=True)
+    attachment_id: Mapped[int | None] = mapped_column(ForeignKey("attachments.id"))
+    created_at: Mapped[dt.datetime]
 
 
 class CaseCounter(Base):

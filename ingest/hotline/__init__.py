@@ -1,0 +1,1 @@
+"""12345 hotline work-order exports: readers, column mapping and the row importer."""

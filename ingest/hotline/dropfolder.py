@@ -1,0 +1,188 @@
+"""Drop folders (12345 exports, website JSON lines) and export attachments mailed by the hotline.
+
+A file dropped into the folder is imported once it has not changed for ``settle_seconds`` (it may
+still be being copied), then moved to ``processed/`` with its error report beside it, or to
+``failed/`` with a ``.原因.txt`` saying why it could not be read. A file still in the folder after
+a crash is simply imported again: the import resumes after its last committed batch.
+Export attachments (``Attachment.kind = "hotline_export"``, recognised by the email intake) go
+through the same importer; a copy lands in ``processed/`` or ``failed/`` the same way.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import select
+
+from ingest.hotline.importer import (
+    ImportDeps,
+    ImportSummary,
+    Opener,
+    import_file,
+    write_import_report,
+)
+from ingest.hotline.recordings import AUDIO_EXTENSIONS, RecordingFinder, attach_late_recordings
+from store.db import transaction
+from store.models import Attachment, ImportFile
+
+log = logging.getLogger(__name__)
+
+PROCESSED, FAILED = "processed", "failed"
+# Office and copy tools' temporary names: never read these.
+_TEMPORARY = re.compile(r"^(\.|~\$)|\.(tmp|part|crdownload|partial)$", re.IGNORECASE)
+_UNSAFE_NAME = re.compile(r"[\\/\x00-\x1f:*?\"<>|]+")
+
+
+@dataclass(frozen=True)
+class DropSource:
+    """One watched folder: what channel its files feed and how they are opened."""
+
+    name: str
+    channel: str  # hotline | web
+    folder: Path
+    opener: Opener
+    recordings: bool = False
+
+
+@dataclass
+class DropResult:
+    source: str
+    files: list[ImportSummary] = field(default_factory=list)
+    recordings_late: int = 0
+
+    @property
+    def new_rows(self) -> int:
+        return sum(f.new for f in self.files)
+
+
+def ready_files(folder: Path, *, now: dt.datetime, settle_seconds: int) -> list[Path]:
+    """Files at the top of ``folder`` that are complete: not temporary, not audio, and unchanged
+    for ``settle_seconds``; oldest first."""
+    if not folder.is_dir():
+        return []
+    ready = []
+    for path in folder.iterdir():
+        if not path.is_file() or _TEMPORARY.search(path.name):
+            continue
+        if path.suffix.lower() in AUDIO_EXTENSIONS:
+            continue
+        stat = path.stat()
+        age = now.timestamp() - stat.st_mtime
+        if settle_seconds and age < settle_seconds:
+            continue
+        ready.append((stat.st_mtime, path.name, path))
+    return [path for _mtime, _name, path in sorted(ready)]
+
+
+def safe_name(name: str) -> str:
+    """A file name from a sender made safe for the folder: no paths, no control characters."""
+    cleaned = _UNSAFE_NAME.sub("_", name.rsplit("/", 1)[-1].rsplit("\\", 1)[-1]).strip(" .")
+    return (cleaned or "未命名")[:150]
+
+
+def unique_target(directory: Path, name: str) -> Path:
+    """``directory/name``, or ``name (2)``… when a file of that name is already there."""
+    directory.mkdir(parents=True, exist_ok=True)
+    target = directory / name
+    stem, suffix = Path(name).stem, Path(name).suffix
+    counter = 2
+    while target.exists():
+        target = directory / f"{stem} ({counter}){suffix}"
+        counter += 1
+    return target
+
+
+def _write_reason(target: Path, reason: str) -> None:
+    target.with_name(f"{target.name}.原因.txt").write_text(
+        f"无法导入：{reason}\n修正后可将文件重新放入投放文件夹。\n", encoding="utf-8-sig"
+    )
+
+
+def file_away(
+    deps: ImportDeps, summary: ImportSummary, source: Path, folder: Path, *, move: bool
+) -> Path:
+    """Move (or copy) ``source`` into processed/ or failed/, with its report or reason."""
+    destination = folder / (FAILED if summary.status == "failed" else PROCESSED)
+    target = unique_target(destination, safe_name(summary.name))
+    if move:
+        shutil.move(str(source), target)
+    else:
+        shutil.copyfile(source, target)
+    if summary.status == "failed":
+        _write_reason(target, summary.error)
+    if summary.import_id is not None and summary.status != "already":
+        report = target.with_name(f"{target.name}.错误报告.csv")
+        summary.report_path = write_import_report(deps, summary.import_id, report)
+    return target
+
+
+def import_drop_folder(
+    source: DropSource, deps: ImportDeps, *, settle_seconds: int, batch_rows: int
+) -> DropResult:
+    """Import every complete file in the folder, then attach recordings that arrived late."""
+    source.folder.mkdir(parents=True, exist_ok=True)
+    result = DropResult(source.name)
+    finder = RecordingFinder(source.folder) if source.recordings else None
+    now = deps.clock.now()
+    for path in ready_files(source.folder, now=now, settle_seconds=settle_seconds):
+        summary = import_file(
+            path,
+            deps=deps,
+            opener=source.opener,
+            channel=source.channel,
+            source=f"drop:{source.folder}",
+            finder=finder,
+            batch_rows=batch_rows,
+        )
+        file_away(deps, summary, path, source.folder, move=True)
+        result.files.append(summary)
+        log.info("%s: %s %s", source.name, summary.name, summary.status)
+    if finder is not None:
+        with transaction(deps.sessions) as session:
+            result.recordings_late = attach_late_recordings(
+                session, deps.archive, finder, now=deps.clock.now()
+            )
+        for used in finder.used:
+            if used.exists():
+                shutil.move(str(used), unique_target(source.folder / PROCESSED, used.name))
+    return result
+
+
+def pending_mail_exports(deps: ImportDeps) -> list[Attachment]:
+    """Export attachments not yet imported (or whose import was interrupted)."""
+    finished = select(ImportFile.sha256).where(ImportFile.status.in_(("done", "failed")))
+    with deps.sessions() as session:
+        return list(
+            session.scalars(
+                select(Attachment)
+                .where(Attachment.kind == "hotline_export", Attachment.sha256.not_in(finished))
+                .order_by(Attachment.id)
+            )
+        )
+
+
+def import_mail_exports(
+    deps: ImportDeps, opener: Opener, folder: Path, *, batch_rows: int
+) -> DropResult:
+    """Import the hotline centre's mailed exports through the same importer and guarantees."""
+    result = DropResult("mail")
+    for attachment in pending_mail_exports(deps):
+        archived = deps.archive.file(attachment.archive_path)
+        name = f"邮件附件{attachment.id}-{safe_name(attachment.original_name)}"
+        summary = import_file(
+            archived,
+            deps=deps,
+            opener=opener,
+            channel="hotline",
+            source=f"mail:{attachment.id}",
+            name=name,
+            batch_rows=batch_rows,
+        )
+        file_away(deps, summary, archived, folder, move=False)
+        result.files.append(summary)
+    return result

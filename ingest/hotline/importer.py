@@ -1,0 +1,393 @@
+"""Import a file of records (12345 export, website JSON lines): every row exactly one submission.
+
+Order of events, each step committed before the next (Art. 22, getmail6's rule):
+1. the whole file is copied into the raw archive and its ``ImportFile`` row committed, before
+   any row is read;
+2. rows are read and mapped, and committed in batches: new work orders become pending
+   submissions, a changed row of a known work order an ``update`` submission, an identical one
+   nothing; each batch also advances ``ImportFile.last_row``, so a run killed mid-file resumes
+   after the last committed row, without duplicates or gaps;
+3. the row-level problems go to ``import_row_errors`` with the batch, and to an error report
+   written beside the processed file at the end.
+A file no reader can open (or that breaks off mid-way) is marked failed with the reason; the
+rows committed before the break stay imported.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from core.clock import Clock
+from ingest.archive import ArchivedFile, RawArchive
+from ingest.attachments import safe_suffix
+from ingest.hotline.recordings import RecordingFinder, attach_recordings
+from ingest.hotline.report import write_error_report
+from ingest.hotline.rows import MappedRow, SourceRecord
+from ingest.hotline.tables import UnreadableFile
+from store.bulk import bulk_insert
+from store.db import transaction
+from store.models import ImportFile, ImportRowError, Submission
+
+log = logging.getLogger(__name__)
+
+DEFAULT_BATCH_ROWS = 5000
+Progress = Callable[[int, int | None], None]
+
+
+class RecordFile(Protocol):
+    """An opened file of records, positioned after its header."""
+
+    @property
+    def format(self) -> str: ...
+
+    @property
+    def reader(self) -> str: ...
+
+    def estimated_rows(self) -> int | None: ...
+
+    def rows(self, start_after: int = 0) -> Iterator[MappedRow]: ...
+
+    def close(self) -> None: ...
+
+
+Opener = Callable[[Path], RecordFile]
+
+
+@dataclass(frozen=True)
+class ImportDeps:
+    sessions: sessionmaker[Session]
+    archive: RawArchive
+    clock: Clock
+
+
+@dataclass
+class ImportSummary:
+    """What one import did, for the CLI table, the job summary and tests."""
+
+    name: str
+    status: str = "done"  # done | already | failed
+    import_id: int | None = None
+    format: str = ""
+    reader: str = ""
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    failed: int = 0
+    skipped: int = 0
+    warnings: int = 0
+    recordings: int = 0
+    error: str = ""
+    report_path: Path | None = None
+
+    @property
+    def rows(self) -> int:
+        return self.new + self.updated + self.unchanged + self.failed
+
+
+def _claim(
+    session: Session,
+    stored: ArchivedFile,
+    name: str,
+    *,
+    channel: str,
+    source: str,
+    now: dt.datetime,
+) -> ImportFile:
+    """The file's import row: new, or the earlier one (done, failed, or interrupted)."""
+    existing = session.scalars(select(ImportFile).where(ImportFile.sha256 == stored.sha256)).first()
+    if existing is not None:
+        if existing.status == "failed":  # retried: a setting may have been fixed since
+            existing.status, existing.error = "reading", None
+        return existing
+    row = ImportFile(
+        channel=channel,
+        source=source[:512],
+        original_name=name,
+        sha256=stored.sha256,
+        size=stored.size,
+        archive_path=stored.relative_path,
+        status="reading",
+        last_row=0,
+        rows_new=0,
+        rows_updated=0,
+        rows_unchanged=0,
+        rows_failed=0,
+        rows_skipped=0,
+        created_at=now,
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def _existing(session: Session, keys: Iterable[str]) -> dict[str, str]:
+    wanted = list(dict.fromkeys(keys))
+    found: dict[str, str] = {}
+    for start in range(0, len(wanted), 900):  # below SQLite's default variable limit
+        chunk = wanted[start : start + 900]
+        found.update(
+            (key, digest)
+            for key, digest in session.execute(
+                select(Submission.source_key, Submission.sha256).where(
+                    Submission.source_key.in_(chunk)
+                )
+            ).all()
+        )
+    return found
+
+
+def _classify(
+    records: list[tuple[SourceRecord, str]], existing: dict[str, str]
+) -> list[tuple[SourceRecord, str, str, str]]:
+    """(record, digest, source key, kind) for rows to store; unchanged rows are left out.
+
+    The first version of a work order is stored under ``hotline:<number>``; a changed version
+    under ``hotline:<number>@<digest prefix>``, so each distinct version is stored once and an
+    older export imported after a newer one adds nothing.
+    """
+    out = []
+    for record, digest in records:
+        key = record.key
+        version_key = f"{key}@{digest[:16]}"
+        if key not in existing:
+            existing[key] = digest
+            out.append((record, digest, key, "new"))
+        elif existing[key] != digest and version_key not in existing:
+            existing[version_key] = digest
+            out.append((record, digest, version_key, "update"))
+    return out
+
+
+class RowImporter:
+    """Commits the mapped rows of one file, batch by batch."""
+
+    def __init__(self, deps: ImportDeps, imported: ImportFile, finder: RecordingFinder | None):
+        self.deps, self.finder = deps, finder
+        self.import_id, self.archive_path = imported.id, imported.archive_path
+        self.size, self.channel = imported.size, imported.channel
+        self.summary_counts = {"new": 0, "update": 0, "unchanged": 0, "failed": 0, "skipped": 0}
+        self.warnings = 0
+        self.recordings = 0
+
+    def commit(self, batch: list[MappedRow]) -> None:
+        """One transaction; a unique-key clash with a concurrent import is retried once."""
+        for attempt in (1, 2):
+            try:
+                with transaction(self.deps.sessions) as session:
+                    self._commit(session, batch)
+                return
+            except IntegrityError:
+                if attempt == 2:
+                    raise
+                log.info("import %s: concurrent writer, retrying batch", self.import_id)
+
+    def _commit(self, session: Session, batch: list[MappedRow]) -> None:
+        now = self.deps.clock.now()
+        records = [(m.record, m.digest) for m in batch if m.record is not None]
+        existing = _existing(session, [r.key for r, _ in records])
+        # Versions are looked up only for work orders already known with other content.
+        changed = [
+            f"{r.key}@{digest[:16]}"
+            for r, digest in records
+            if r.key in existing and existing[r.key] != digest
+        ]
+        existing.update(_existing(session, changed))
+        to_store = _classify(records, existing)
+        bulk_insert(
+            session.connection(),
+            Submission.__table__,  # type: ignore[arg-type]
+            [self._row(*item) for item in to_store],
+            constants={
+                "channel": self.channel,
+                "size": self.size,
+                "archive_path": self.archive_path,
+                "received_at": now,
+                "status": "pending",
+                "attempts": 0,
+                "import_id": self.import_id,
+            },
+        )
+        counts = self._count(batch, to_store)
+        self._store_issues(session, batch, now)
+        if self.finder is not None:
+            self.recordings += attach_recordings(
+                session, self.deps.archive, self.finder, to_store, now=now
+            )
+        session.execute(
+            update(ImportFile)
+            .where(ImportFile.id == self.import_id)
+            .values(
+                last_row=batch[-1].row,
+                rows_new=ImportFile.rows_new + counts["new"],
+                rows_updated=ImportFile.rows_updated + counts["update"],
+                rows_unchanged=ImportFile.rows_unchanged + counts["unchanged"],
+                rows_failed=ImportFile.rows_failed + counts["failed"],
+                rows_skipped=ImportFile.rows_skipped + counts["skipped"],
+            )
+        )
+        for name, value in counts.items():
+            self.summary_counts[name] += value
+
+    @staticmethod
+    def _row(record: SourceRecord, digest: str, key: str, kind: str) -> dict[str, Any]:
+        return {
+            "source_key": key,
+            "sha256": digest,
+            "kind": "update" if kind == "update" else None,
+            "payload": record.to_payload(),
+            "row_number": record.row,
+        }
+
+    @staticmethod
+    def _count(
+        batch: list[MappedRow], stored: list[tuple[SourceRecord, str, str, str]]
+    ) -> dict[str, int]:
+        new = sum(1 for item in stored if item[3] == "new")
+        records = sum(1 for m in batch if m.record is not None)
+        return {
+            "new": new,
+            "update": len(stored) - new,
+            "unchanged": records - len(stored),
+            "failed": sum(1 for m in batch if m.record is None and not m.skipped),
+            "skipped": sum(1 for m in batch if m.skipped),
+        }
+
+    def _store_issues(self, session: Session, batch: list[MappedRow], now: dt.datetime) -> None:
+        issues = [
+            {
+                "row_number": issue.row,
+                "column": issue.column[:200],
+                "value": issue.value[:500],
+                "reason": issue.reason,
+                "fatal": issue.fatal,
+            }
+            for m in batch
+            for issue in m.issues
+        ]
+        self.warnings += sum(1 for i in issues if not i["fatal"])
+        bulk_insert(
+            session.connection(),
+            ImportRowError.__table__,  # type: ignore[arg-type]
+            issues,
+            constants={"import_id": self.import_id, "created_at": now},
+        )
+
+
+def _batches(rows: Iterator[MappedRow], size: int) -> Iterator[list[MappedRow]]:
+    batch: list[MappedRow] = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _finish(deps: ImportDeps, import_id: int, *, error: str = "") -> None:
+    with transaction(deps.sessions) as session:
+        imported = session.get(ImportFile, import_id)
+        assert imported is not None
+        imported.status = "failed" if error else "done"
+        imported.error = error or None
+        imported.finished_at = deps.clock.now()
+
+
+def import_file(
+    path: Path,
+    *,
+    deps: ImportDeps,
+    opener: Opener,
+    channel: str,
+    source: str,
+    name: str | None = None,
+    finder: RecordingFinder | None = None,
+    batch_rows: int = DEFAULT_BATCH_ROWS,
+    progress: Progress | None = None,
+) -> ImportSummary:
+    """Archive ``path``, then import its rows; see the module docstring for the guarantees."""
+    name = name or path.name
+    stored = deps.archive.store_file(path, suffix=safe_suffix(name))
+    with transaction(deps.sessions) as session:
+        imported = _claim(
+            session, stored, name, channel=channel, source=source, now=deps.clock.now()
+        )
+        if imported.status == "done":
+            return ImportSummary(name, "already", imported.id, imported.format)
+        start_after = imported.last_row
+    summary = ImportSummary(name, import_id=imported.id)
+    importer = RowImporter(deps, imported, finder)
+    error = ""
+    try:
+        record_file = opener(deps.archive.file(stored.relative_path))
+    except UnreadableFile as problem:
+        error = str(problem)
+    else:
+        summary.format, summary.reader = record_file.format, record_file.reader
+        _set_format(deps, imported.id, record_file.format)
+        error = _run(importer, record_file, start_after, batch_rows, progress)
+    _finish(deps, imported.id, error=error)
+    counts = importer.summary_counts
+    summary.status = "failed" if error else "done"
+    summary.error = error
+    summary.new, summary.updated, summary.unchanged = (
+        counts["new"],
+        counts["update"],
+        counts["unchanged"],
+    )
+    summary.failed, summary.skipped = counts["failed"], counts["skipped"]
+    summary.warnings, summary.recordings = importer.warnings, importer.recordings
+    return summary
+
+
+def _set_format(deps: ImportDeps, import_id: int, fmt: str) -> None:
+    with transaction(deps.sessions) as session:
+        session.execute(update(ImportFile).where(ImportFile.id == import_id).values(format=fmt))
+
+
+def _run(
+    importer: RowImporter,
+    record_file: RecordFile,
+    start_after: int,
+    batch_rows: int,
+    progress: Progress | None,
+) -> str:
+    done = 0
+    try:
+        for batch in _batches(record_file.rows(start_after), batch_rows):
+            importer.commit(batch)
+            done += len(batch)
+            if progress is not None:
+                progress(done, record_file.estimated_rows())
+    except UnreadableFile as problem:
+        return str(problem)
+    finally:
+        record_file.close()
+    return ""
+
+
+def write_import_report(deps: ImportDeps, import_id: int, path: Path) -> Path | None:
+    """Write the row-level error report of an import to ``path`` (None when there were no
+    problems) and remember where it is."""
+    with transaction(deps.sessions) as session:
+        issues = session.scalars(
+            select(ImportRowError)
+            .where(ImportRowError.import_id == import_id)
+            .order_by(ImportRowError.row_number, ImportRowError.id)
+        ).all()
+        if not issues:
+            return None
+        written = write_error_report(path, issues)
+        session.execute(
+            update(ImportFile).where(ImportFile.id == import_id).values(report_path=str(written))
+        )
+        return written

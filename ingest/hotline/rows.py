@@ -1,0 +1,225 @@
+"""One export row → one normalised record, or the reasons it cannot be one. Pure functions.
+
+A record is what the importer stores on the submission (``payload``) and what the hotline
+channel handler later turns into a ``Complaint``. Its digest covers the normalised fields only,
+so the same work order re-exported with another column order or date format is "unchanged".
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, fields
+from typing import Any
+
+from ingest.hotline.cells import Cell, clean_code, clean_line, clean_phone, clean_text
+from ingest.hotline.columns import ColumnMap
+from ingest.hotline.dates import parse_cell_date
+
+# A work-order number or website id: letters, digits and a few separators.
+_NUMBER = re.compile(r"^[0-9A-Za-z][0-9A-Za-z_./#-]{0,120}$")
+# Trailing summary rows of exports: "合计", "总计：128 条", "共 128 条记录".
+_TOTAL_ROW = re.compile(r"^(合计|总计|小计|共计|统计|共\s*\d+\s*[条件])")
+MAX_VALUE_CHARS = 20000
+
+
+@dataclass(frozen=True, slots=True)
+class RowIssue:
+    """A problem with one row. ``fatal``: the row was not imported."""
+
+    row: int
+    column: str
+    value: str
+    reason: str
+    fatal: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class SourceRecord:
+    """A hotline work order or website complaint, normalised. ``stated_at`` is when the source
+    says it took the complaint; the other fields are the source's own words (evidence)."""
+
+    channel: str
+    number: str
+    row: int
+    stated_at: dt.datetime | None = None
+    name: str = ""
+    phone: str = ""
+    email: str = ""
+    sender_address: str = ""  # the complainant's postal address (letters, website)
+    address: str = ""  # where it happened (事发地址)
+    region: str = ""
+    category: str = ""
+    title: str = ""
+    content: str = ""
+    respondent: str = ""
+    recording: str = ""
+    extra: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def key(self) -> str:
+        """The submission's idempotency key: ``hotline:<工单编号>``, ``web:<id>``."""
+        return f"{self.channel}:{self.number}"
+
+    def digest(self) -> str:
+        """sha256 over the normalised content (not the row number or the file it came from)."""
+        parts = [
+            self.channel,
+            self.number,
+            self.stated_at.isoformat() if self.stated_at else "",
+            self.name,
+            self.phone,
+            self.email,
+            self.sender_address,
+            self.address,
+            self.region,
+            self.category,
+            self.title,
+            self.content,
+            self.respondent,
+            self.recording,
+            *(f"{k}={v}" for k, v in self.extra),
+        ]
+        return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
+
+    def to_payload(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"channel": self.channel, "number": self.number, "row": self.row}
+        for name in _TEXT_FIELDS:
+            value = getattr(self, name)
+            if value:
+                data[name] = value
+        data["stated_at"] = self.stated_at.isoformat() if self.stated_at else None
+        data["extra"] = dict(self.extra)
+        return data
+
+    @classmethod
+    def from_payload(cls, data: Mapping[str, Any]) -> SourceRecord:
+        stated = data.get("stated_at")
+        values = {name: str(data.get(name) or "") for name in _TEXT_FIELDS}
+        return cls(
+            channel=str(data["channel"]),
+            number=str(data["number"]),
+            **values,
+            row=int(data.get("row", 0)),
+            stated_at=dt.datetime.fromisoformat(stated) if stated else None,
+            extra=tuple((data.get("extra") or {}).items()),
+        )
+
+
+_TEXT_FIELDS = tuple(
+    f.name
+    for f in fields(SourceRecord)
+    if f.name not in ("channel", "number", "row", "stated_at", "extra")
+)
+
+
+@dataclass(frozen=True, slots=True)
+class MappedRow:
+    """The outcome for one source row: a record (perhaps with warnings), errors, or a quiet skip
+    (``skipped`` says why: empty row, repeated header, totals row)."""
+
+    row: int
+    record: SourceRecord | None = None
+    issues: tuple[RowIssue, ...] = ()
+    skipped: str = ""
+    digest: str = ""  # the record's digest, computed once where the row is read
+
+    @classmethod
+    def of(cls, record: SourceRecord, issues: Sequence[RowIssue] = ()) -> MappedRow:
+        return cls(record.row, record, tuple(issues), digest=record.digest())
+
+
+def _cell(row: Sequence[Cell], position: int | None) -> Cell:
+    if position is None or position >= len(row):
+        return None
+    return row[position]
+
+
+def _is_blank(row: Sequence[Cell]) -> bool:
+    return all(cell is None or (isinstance(cell, str) and not cell.strip()) for cell in row)
+
+
+def _skip_reason(row: Sequence[Cell], number: str, columns: ColumnMap) -> str:
+    if number:
+        if number == clean_code(columns.headers[columns.index("number") or 0]):
+            return "重复的表头行"
+        return "合计行" if _TOTAL_ROW.match(number) else ""
+    if _is_blank(row):
+        return "空行"
+    first = next((clean_line(c) for c in row if c not in (None, "")), "")
+    return "合计行" if _TOTAL_ROW.match(first) else ""
+
+
+def _truncated(text: str, issues: list[RowIssue], row: int, column: str) -> str:
+    if len(text) <= MAX_VALUE_CHARS:
+        return text
+    issues.append(
+        RowIssue(row, column, text[:50], f"内容超过 {MAX_VALUE_CHARS} 字，已截断", fatal=False)
+    )
+    return text[:MAX_VALUE_CHARS]
+
+
+def _recording_name(value: str) -> str:
+    """ "D:\\录音\\2026\\a.mp3" or "http://…/a.mp3" → "a.mp3"."""
+    return re.split(r"[\\/]", value.strip())[-1].strip()
+
+
+_LINE_FIELDS = ("name", "category", "region", "address", "respondent", "recording")
+
+
+def map_hotline_row(
+    values: Sequence[Cell], row: int, columns: ColumnMap, *, date1904: bool = False
+) -> MappedRow:
+    """Map one data row of a 12345 export by ``columns``."""
+    number = clean_code(_cell(values, columns.index("number")))
+    skipped = _skip_reason(values, number, columns)
+    if skipped:
+        return MappedRow(row, skipped=skipped)
+    issues: list[RowIssue] = []
+    header = columns.header_of
+    at = columns.positions
+    if not number:
+        issues.append(RowIssue(row, header("number"), "", "工单编号为空"))
+    elif not _NUMBER.match(number):
+        issues.append(RowIssue(row, header("number"), number[:100], "工单编号含有不允许的字符"))
+    text = {f: clean_text(_cell(values, at[f])) for f in ("title", "content")}
+    if not text["title"] and not text["content"]:
+        issues.append(RowIssue(row, header("content"), "", "诉求标题和诉求内容都为空"))
+    if issues:
+        return MappedRow(row, issues=tuple(issues))
+    raw_time = _cell(values, at["received_at"])
+    try:
+        stated_at = parse_cell_date(raw_time, date1904=date1904)
+    except ValueError as error:
+        stated_at = None
+        issues.append(
+            RowIssue(row, header("received_at"), clean_line(raw_time), str(error), fatal=False)
+        )
+    phone, phone_note = clean_phone(_cell(values, at["phone"]))
+    if phone_note:
+        issues.append(RowIssue(row, header("phone"), phone, phone_note, fatal=False))
+    line = {f: clean_line(_cell(values, at[f])) for f in _LINE_FIELDS}
+    extra = tuple(
+        (name, clean_text(values[pos]))
+        for name, pos in columns.extra
+        if pos < len(values) and values[pos] not in (None, "")
+    )
+    record = SourceRecord(
+        channel="hotline",
+        number=number,
+        row=row,
+        stated_at=stated_at,
+        name=line["name"][:200],
+        phone=phone[:64],
+        address=line["address"][:500],
+        region=line["region"][:200],
+        category=line["category"][:100],
+        title=_truncated(text["title"], issues, row, header("title"))[:500],
+        content=_truncated(text["content"], issues, row, header("content")),
+        respondent=line["respondent"][:200],
+        recording=_recording_name(line["recording"])[:255],
+        extra=extra,
+    )
+    return MappedRow.of(record, issues)

@@ -1,0 +1,129 @@
+"""The drop-folder job end to end: files filed away, recordings attached, rows opened as cases."""
+
+from __future__ import annotations
+
+import shutil
+
+from sqlalchemy import select
+
+from daemon.jobs import ImportFilesJob, ProcessJob
+from ingest.hotline.dropfolder import ready_files
+from store.models import Attachment, Case, CaseEvent, ExpectedRecording, ImportFile, SourceHealth
+from tests.ingest.hotline.conftest import DATA
+
+
+def drop(service, *names: str) -> None:
+    folder = service.settings.path(service.settings.hotline.drop_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in names:
+        shutil.copyfile(DATA / name, folder / name)
+
+
+def test_drop_folder_files_away_and_opens_cases(service) -> None:
+    drop(service, "merged_title_excel_dates_totals.xlsx", "corrupted_truncated.xlsx")
+    folder = service.settings.path(service.settings.hotline.drop_dir)
+    (folder / "REC0001.mp3").write_bytes(b"ID3 fake audio")
+    job = ImportFilesJob(service)
+    summary = job.run_once()
+    assert "新工单 3 件" in summary and "无法读取 1 个" in summary
+    processed, failed = folder / "processed", folder / "failed"
+    assert (processed / "merged_title_excel_dates_totals.xlsx").is_file()
+    report = processed / "merged_title_excel_dates_totals.xlsx.错误报告.csv"
+    assert "工单编号为空" in report.read_text(encoding="utf-8-sig")
+    assert (failed / "corrupted_truncated.xlsx").is_file()
+    assert "无法导入" in (failed / "corrupted_truncated.xlsx.原因.txt").read_text(
+        encoding="utf-8-sig"
+    )
+    assert (processed / "REC0001.mp3").is_file() and not list(folder.glob("*.*"))
+    ProcessJob(service).run_once()
+    with service.sessions() as session:
+        cases = session.scalars(select(Case).order_by(Case.id)).all()
+        audio = session.scalars(select(Attachment).where(Attachment.kind == "audio")).one()
+        received = session.scalars(
+            select(CaseEvent).where(CaseEvent.kind == "received").order_by(CaseEvent.id)
+        ).first()
+        health = session.scalars(select(SourceHealth)).all()
+        failed_import = session.scalars(
+            select(ImportFile).where(ImportFile.status == "failed")
+        ).one()
+    assert [c.channel for c in cases] == ["hotline"] * 3
+    assert cases[0].complainant_phone == "13812345678" and cases[0].respondent
+    assert (
+        audio.case_id == cases[0].id
+        and service.archive.read(audio.archive_path) == b"ID3 fake audio"
+    )
+    assert received is not None and received.data is not None
+    assert received.data["source_reference"] == "YC2026030500001"
+    assert received.data["stated_region"] == "盐湖区" and received.data["stated_category"] == "投诉"
+    assert any(h.source.startswith("drop:hotline:") and h.last_success_at for h in health)
+    assert failed_import.error and failed_import.finished_at is not None
+    assert job.run_once() == "没有新文件"
+
+
+def test_recording_arriving_after_its_row_is_attached_to_the_case(service) -> None:
+    drop(service, "merged_title_excel_dates_totals.xlsx")
+    ImportFilesJob(service).run_once()
+    ProcessJob(service).run_once()
+    folder = service.settings.path(service.settings.hotline.drop_dir)
+    (folder / "rec0001.MP3").write_bytes(b"late audio")
+    ImportFilesJob(service).run_once()
+    with service.sessions() as session:
+        expected = session.scalars(select(ExpectedRecording)).one()
+        attachment = session.get(Attachment, expected.attachment_id)
+        note = session.scalars(
+            select(CaseEvent).where(CaseEvent.kind == "recording_attached")
+        ).one()
+    assert attachment is not None and attachment.case_id == note.case_id
+
+
+def test_changed_row_becomes_an_update_event_on_its_case(service) -> None:
+    drop(service, "overlap_export_week1.csv")
+    ImportFilesJob(service).run_once()
+    ProcessJob(service).run_once()
+    drop(service, "overlap_export_week2.csv")
+    ImportFilesJob(service).run_once()
+    job = ProcessJob(service)
+    job.run_once()
+    assert job.last is not None and job.last.counts == {"update": 1, "complaint": 1}
+    with service.sessions() as session:
+        assert len(session.scalars(select(Case)).all()) == 3
+        event = session.scalars(select(CaseEvent).where(CaseEvent.kind == "source_updated")).one()
+    assert event.data is not None and set(event.data["changes"]) == {"content"}
+    assert "诉求内容" in (event.note or "")
+
+
+def test_mailed_export_goes_through_the_same_importer(service) -> None:
+    """Issue 3 stores the export attached to the hotline centre's mail as kind hotline_export."""
+    data = (DATA / "utf8_bom_comma.csv").read_bytes()
+    stored = service.archive.store(data, suffix=".csv")
+    with service.sessions() as session, session.begin():
+        session.add(
+            Attachment(
+                kind="hotline_export",
+                original_name="../工单导出.csv",
+                content_type="text/csv",
+                sha256=stored.sha256,
+                size=stored.size,
+                archive_path=stored.relative_path,
+                created_at=service.clock.now(),
+            )
+        )
+    assert "新工单 3 件" in ImportFilesJob(service).run_once()
+    assert ImportFilesJob(service).run_once() == "没有新文件"
+    folder = service.settings.path(service.settings.hotline.drop_dir) / "processed"
+    assert [p.name for p in folder.iterdir() if p.suffix == ".csv" and "错误" not in p.name] == [
+        "邮件附件1-工单导出.csv"
+    ]
+
+
+def test_file_still_being_copied_is_left_alone(service, tmp_path) -> None:
+    (tmp_path / "a.xlsx").write_bytes(b"PK")
+    (tmp_path / "~$a.xlsx").write_bytes(b"lock")
+    now = service.clock.now()
+    assert ready_files(tmp_path, now=now, settle_seconds=0) == [tmp_path / "a.xlsx"]
+    assert ready_files(tmp_path, now=now, settle_seconds=10**9) == []
+
+
+def test_hotline_senders_reach_the_processing_context(make_settings, make_service) -> None:
+    service = make_service(make_settings(hotline={"senders": ["Gd12345@Yuncheng.example.cn"]}))
+    assert service.processing.hotline_senders == frozenset({"gd12345@yuncheng.example.cn"})
