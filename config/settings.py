@@ -413,7 +413,6 @@ _PYDANTIC_MESSAGES = {
     "dict_type": "应为一个表（键 = 值）",
     "list_type": '应为一个列表，如 ["a@example.com"]',
     "model_type": "应为一个小节 [..]",
-    "list_type": "应为一个列表 [..]",
 }
 
 

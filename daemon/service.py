@@ -25,8 +25,8 @@ from ingest.hotline.worksheet import open_export
 from ingest.mailbox import ImapAccount, ImapSource
 from ingest.maildir import MaildirSource
 from ingest.sources import MailSource
-from notifications.alerts import make_failure_alert
 from ingest.web import open_json_lines
+from notifications.alerts import make_failure_alert
 from notifications.letters import LetterSettings, LetterWriter
 from notifications.outbox import FailureHook, RetryPolicy, SendLimits
 from notifications.render import make_environment
