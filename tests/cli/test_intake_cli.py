@@ -53,7 +53,9 @@ def test_status_shows_sources_counts_and_quarantine(maildir_config: Path) -> Non
     code, out = run(maildir_config, "status", "--json")
     assert code == 0
     report = json.loads(out)
-    (source,) = report["sources"]
+    # The hotline and website drop folders report their health too.
+    (source,) = [s for s in report["sources"] if s["source"].startswith("maildir:")]
+    assert {s["source"].split(":")[1] for s in report["sources"]} >= {"hotline", "web"}
     assert source["healthy"] and source["last_count"] == 3
     assert report["quarantined"] == 2 and report["submissions"]["processed"] == 1
     assert report["today_by_kind"]["complaint"] == 1
