@@ -7,7 +7,6 @@ only ever see a ``Complaint``.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
