@@ -37,8 +37,9 @@ MAX_PREVIEW = 2000
 
 
 def reason_of(submission: Submission) -> str:
-    """The first line of the recorded error: the reason in Chinese."""
-    return (submission.error or "原因未记录").strip().splitlines()[0]
+    """The last line of the recorded error: the reason in Chinese (after any traceback)."""
+    lines = [line for line in (submission.error or "").splitlines() if line.strip()]
+    return lines[-1].strip() if lines else "原因未记录"
 
 
 def quarantine_summary(submission: Submission) -> dict[str, Any]:

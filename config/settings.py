@@ -107,6 +107,12 @@ class ImapSettings(_Section):
         le=29,
         description="IDLE 每次最长等待（分钟），到时重新发出（RFC 2177 要求少于 29 分钟）",
     )
+    fetch_batch: int = Field(
+        50,
+        ge=1,
+        le=500,
+        description="每次取回并一并提交的邮件封数（总量不超过 32 MB）；中断时重取本批",
+    )
     move_to: str = Field(
         "",
         description="收取并存档后将邮件移到此文件夹（如“已处理”）；留空则不移动、不改标记（默认）",

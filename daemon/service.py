@@ -189,6 +189,7 @@ class Service:
                     ("vendor", imap.id_vendor),
                 ),
                 move_to=imap.move_to,
+                fetch_batch=imap.fetch_batch,
             )
             return ImapSource(account, self.clock)
         return None

@@ -1,8 +1,10 @@
 """The intake step: raw message → archive → submission row, committed before anything else.
 
-getmail6's rule: a message counts as delivered only once it is stored. Here the raw bytes are
-written to the archive, then the submission row and the source's new position are committed in
-one transaction; only after that may the source be told anything (a move to another folder).
+getmail6's rule: a message counts as delivered only once it is stored. Here the raw bytes of a
+fetch batch are written to the archive and synced, then their submission rows and the source's
+new position are committed in one transaction; only after that may the source be told anything
+(a move to another folder). A crash anywhere before the commit leaves the position where it was,
+so the batch is fetched again; nothing is lost and nothing is stored twice.
 A message over the size limit is archived and quarantined for staff, never dropped; after a
 UIDVALIDITY change, mail the store already holds (same bytes, or same Message-ID and body) is
 recognised and not imported twice.
@@ -96,14 +98,16 @@ def store_submission(
     channel: str,
     clock: Clock,
     max_bytes: int = DEFAULT_MAX_BYTES,
+    durable: bool = True,
 ) -> Submission | None:
-    """Archive ``mail`` and add its submission row; None if it is already stored."""
+    """Archive ``mail`` and add its submission row; None if it is already stored. With
+    ``durable=False`` the caller syncs the archive before committing."""
     exists = session.scalar(select(Submission.id).where(Submission.source_key == mail.source_key))
     if exists is not None:
         return None
     if mail.resync and already_imported(session, archive, mail.raw) is not None:
         return None
-    stored = archive.store(mail.raw, suffix=".eml")
+    stored = archive.store(mail.raw, suffix=".eml", durable=durable)
     oversized = stored.size > max_bytes
     submission = Submission(
         channel=channel,
@@ -122,6 +126,51 @@ def store_submission(
     return submission
 
 
+@dataclass
+class _Intake:
+    connection: MailConnection
+    archive: RawArchive
+    factory: sessionmaker[Session]
+    clock: Clock
+    result: IntakeResult
+    max_bytes: int
+
+    def commit(self, group: list[FetchedMail]) -> None:
+        """Store a fetch batch in one transaction: archive files synced, then rows and the new
+        position committed together; only then is the source told (moves)."""
+        with transaction(self.factory) as session:
+            stored = []
+            for mail in group:
+                stored.append(
+                    store_submission(
+                        session,
+                        self.archive,
+                        mail,
+                        channel="email",
+                        clock=self.clock,
+                        max_bytes=self.max_bytes,
+                        durable=False,
+                    )
+                )
+                self.connection.record_committed(session, mail)
+            self.archive.sync()
+            fault_point("before_commit")
+        for mail, submission in zip(group, stored, strict=True):
+            self.connection.acknowledge(mail)
+            self._count(mail, submission)
+
+    def _count(self, mail: FetchedMail, submission: Submission | None) -> None:
+        if submission is None:
+            self.result.skipped += 1
+        elif submission.status == "quarantined":
+            self.result.stored += 1
+            self.result.oversized += 1
+            log.warning("submission %s quarantined: %s", submission.id, submission.error)
+        else:
+            self.result.stored += 1
+            log.info("stored submission %s from %s", submission.id, mail.source_key)
+
+
 def take_new_mail(
     connection: MailConnection,
     archive: RawArchive,
@@ -132,29 +181,21 @@ def take_new_mail(
     stop: threading.Event | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
 ) -> IntakeResult:
-    """Fetch every new message on an open connection and commit each one on its own."""
+    """Fetch every new message on an open connection; commit each fetch batch on its own."""
+    intake = _Intake(connection, archive, factory, clock, result, max_bytes)
     with factory() as reader:
         pending = connection.fetch_new(reader)
+    group: list[FetchedMail] = []
     for mail in pending:
-        if stop is not None and stop.is_set():
-            break
         fault_point("after_fetch")
-        with transaction(factory) as session:
-            submission = store_submission(
-                session, archive, mail, channel="email", clock=clock, max_bytes=max_bytes
-            )
-            connection.record_committed(session, mail)
-            fault_point("before_commit")
-        connection.acknowledge(mail)
-        if submission is None:
-            result.skipped += 1
-            continue
-        result.stored += 1
-        if submission.status == "quarantined":
-            result.oversized += 1
-            log.warning("submission %s quarantined: %s", submission.id, submission.error)
-        else:
-            log.info("stored submission %s from %s", submission.id, mail.source_key)
+        group.append(mail)
+        if mail.last_in_batch:
+            intake.commit(group)
+            group = []
+            if stop is not None and stop.is_set():
+                break
+    if group:
+        intake.commit(group)
     return result
 
 

@@ -29,6 +29,8 @@ from store.models import MailboxState
 log = logging.getLogger(__name__)
 
 FETCH_BATCH = 50
+# A fetch batch never holds more than this much mail in memory (bar one larger message).
+MAX_BATCH_BYTES = 32 * 1024 * 1024
 # How often an IDLE wait looks at the stop flag; not a timing assumption about the server.
 IDLE_POLL_SECONDS = 1.0
 
@@ -50,6 +52,7 @@ class ImapAccount:
     timeout: float = 60.0
     client_id: tuple[tuple[str, str], ...] = (("name", "zwsx"),)
     move_to: str = ""
+    fetch_batch: int = FETCH_BATCH
 
     def __repr__(self) -> str:  # never show the password
         return f"ImapAccount({self.username}@{self.host}:{self.port}/{self.folder})"
@@ -140,25 +143,41 @@ class ImapConnection:
     def new_uids(self, last: int) -> list[int]:
         return sorted(u for u in self._client.search(["UID", f"{last + 1}:*"]) if u > last)
 
+    def _batches(self, uids: list[int]) -> Iterator[list[int]]:
+        """UIDs in batches of at most ``fetch_batch`` messages and ``MAX_BATCH_BYTES``."""
+        sizes: dict[int, int] = {}
+        for start in range(0, len(uids), 500):
+            fetched = self._client.fetch(uids[start : start + 500], ["RFC822.SIZE"])
+            sizes.update({uid: int(data.get(b"RFC822.SIZE", 0)) for uid, data in fetched.items()})
+        batch: list[int] = []
+        total = 0
+        for uid in uids:
+            size = sizes.get(uid, 0)
+            if batch and (len(batch) >= self.account.fetch_batch or total + size > MAX_BATCH_BYTES):
+                yield batch
+                batch, total = [], 0
+            batch.append(uid)
+            total += size
+        if batch:
+            yield batch
+
     def _fetch_after(self, position: Position) -> Iterator[FetchedMail]:
         uids = self.new_uids(position.last_uid)
         resync_until = position.resync_until
         if resync_until < 0:
             resync_until = max(uids, default=0)
         prefix = f"imap:{self.account.username}:{self.account.folder}:{self.uidvalidity}:"
-        for start in range(0, len(uids), FETCH_BATCH):
-            batch = uids[start : start + FETCH_BATCH]
+        for batch in self._batches(uids):
             fetched = self._client.fetch(batch, ["BODY.PEEK[]"])
-            for uid in batch:
-                data = fetched.get(uid)
-                if data is None:  # expunged between SEARCH and FETCH
-                    continue
+            present = [uid for uid in batch if uid in fetched]  # others expunged meanwhile
+            for uid in present:
                 yield FetchedMail(
                     source_key=f"{prefix}{uid}",
-                    raw=data[b"BODY[]"],
+                    raw=fetched[uid][b"BODY[]"],
                     uid=uid,
                     resync=uid <= resync_until,
                     resync_until=resync_until,
+                    last_in_batch=uid == present[-1],
                 )
 
     def record_committed(self, session: Session, mail: FetchedMail) -> None:

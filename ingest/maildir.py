@@ -18,6 +18,8 @@ from sqlalchemy.orm import Session
 from ingest.sources import FetchedMail
 from store.models import Submission
 
+COMMIT_BATCH = 50
+
 
 class MaildirConnection:
     def __init__(self, path: Path, prefix: str) -> None:
@@ -40,14 +42,14 @@ class MaildirConnection:
         return self._fetch_unknown(self._known_keys(session))
 
     def _fetch_unknown(self, known: set[str]) -> Iterator[FetchedMail]:
-        for key in self._ordered_keys():
-            if key in known:
-                continue
+        keys = [key for key in self._ordered_keys() if key not in known]
+        for number, key in enumerate(keys, start=1):
             try:
                 raw = self._box.get_bytes(key)
             except KeyError:  # removed by someone else since listing
                 continue
-            yield FetchedMail(source_key=f"{self._prefix}{key}", raw=raw)
+            last = number % COMMIT_BATCH == 0 or number == len(keys)
+            yield FetchedMail(source_key=f"{self._prefix}{key}", raw=raw, last_in_batch=last)
 
     def record_committed(self, session: Session, mail: FetchedMail) -> None:
         """Nothing to advance: the unique source key in the store is the position."""

@@ -21,6 +21,8 @@ class FetchedMail:
     resync: bool = False
     # The highest UID present when the resync began (kept on the position until it is passed).
     resync_until: int = 0
+    # The last message of a fetch batch: the intake commits the batch in one transaction here.
+    last_in_batch: bool = True
 
 
 class MailConnection(Protocol):

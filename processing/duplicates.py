@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from store.models import Case, Submission
@@ -34,20 +34,21 @@ def similarity(a: str, b: str) -> float:
 
 
 def same_message(session: Session, submission: Submission) -> Submission | None:
-    """An earlier submission with the same bytes or the same Message-ID, already handled."""
-    conditions = [Submission.sha256 == submission.sha256]
+    """An earlier submission with the same bytes or the same Message-ID, already handled
+    (same bytes preferred: that is one message delivered twice)."""
+    condition = Submission.sha256 == submission.sha256
     if submission.message_id:
-        conditions.append(Submission.message_id == submission.message_id)
-    for condition in conditions:
-        other = session.scalars(
+        condition = or_(condition, Submission.message_id == submission.message_id)
+    with session.no_autoflush:
+        found = session.scalars(
             select(Submission)
             .where(condition, Submission.id < submission.id, Submission.status != "pending")
             .order_by(Submission.id)
-            .limit(1)
-        ).first()
-        if other is not None:
-            return other
-    return None
+        ).all()
+    same_bytes = [s for s in found if s.sha256 == submission.sha256]
+    if same_bytes:
+        return same_bytes[0]
+    return found[0] if found else None
 
 
 def resent_case(session: Session, sender: str, title: str, text: str) -> tuple[Case, float] | None:

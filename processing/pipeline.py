@@ -74,9 +74,12 @@ def _handle_duplicate(submission: Submission, earlier: Submission) -> str:
 
 
 def _handle_complaint(
-    session: Session, submission: Submission, mail: ParsedMail, ctx: ProcessingContext
+    session: Session,
+    submission: Submission,
+    mail: ParsedMail,
+    ctx: ProcessingContext,
+    earlier: Submission | None,
 ) -> str:
-    earlier = same_message(session, submission)
     if earlier is not None and earlier.case_id is not None:
         case = session.get(Case, earlier.case_id)
         assert case is not None
@@ -147,7 +150,7 @@ def handle_email(
             f"{kind.reason}；{apply_reply(session, case, submission, mail, ctx)}"
         )
         return submission.kind or "reply"
-    return _handle_complaint(session, submission, mail, ctx)
+    return _handle_complaint(session, submission, mail, ctx, earlier)
 
 
 def store_mail_attachments(
@@ -235,7 +238,8 @@ def _quarantine(
         assert submission is not None
         submission.status = "quarantined"
         submission.attempts += 1
-        submission.error = f"{reason}\n\n{detail}"[:8000]
+        # The reason goes last: staff tools and the digest show an error's last line.
+        submission.error = f"{detail[-7000:]}\n{reason}"
         submission.processed_at = ctx.clock.now()
     return reason
 

@@ -97,7 +97,8 @@ class Case(Base):
     title: Mapped[str] = mapped_column(Text, default="")
     body: Mapped[str] = mapped_column(Text, default="")
     complainant_name: Mapped[str] = mapped_column(String(200), default="")
-    complainant_email: Mapped[str] = mapped_column(String(320), default="")
+    # Indexed: every new email looks up the sender's earlier cases (a re-send is a follow-up).
+    complainant_email: Mapped[str] = mapped_column(String(320), default="", index=True)
     complainant_phone: Mapped[str] = mapped_column(String(64), default="")
     complainant_id_number: Mapped[str] = mapped_column(String(32), default="")
     # Postal address of a letter writer (paper letters are answered by post).

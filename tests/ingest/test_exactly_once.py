@@ -77,20 +77,29 @@ def write_config(tmp_path: Path, intake: str) -> Path:
 
 
 @pytest.mark.imap
-@pytest.mark.parametrize("fault", ["after_fetch:1", "before_commit:2", "before_commit:3"])
-def test_imap_killed_between_fetch_and_commit(tmp_path, netease, dovecot, imap_folder, fault):
+@pytest.mark.parametrize(
+    ("fault", "batch", "committed"),
+    [
+        ("after_fetch:1", 50, 0),  # killed holding the first message
+        ("before_commit:1", 50, 0),  # killed with the whole batch archived, not committed
+        ("before_commit:2", 1, 1),  # one message per batch: the first is committed
+        ("after_fetch:3", 2, 2),  # the first batch of two committed, the third in hand
+    ],
+)
+def test_imap_killed_between_fetch_and_commit(
+    tmp_path, netease, dovecot, imap_folder, fault, batch, committed
+):
     for raw in MESSAGES:
         dovecot.append(raw, folder=imap_folder)
     config = write_config(
         tmp_path,
         f'[intake]\nsource = "imap"\n[imap]\nhost = "127.0.0.1"\nport = {netease.port}\n'
         f'ca_file = "{dovecot.ca_file}"\nusername = "office@test.example"\n'
-        f'folder = "{imap_folder}"\n',
+        f'folder = "{imap_folder}"\nfetch_batch = {batch}\n',
     )
     crashed = run_once(config, fault=fault)
     assert crashed.returncode == FAULT_EXIT_CODE, crashed.stderr
-    committed_before = int(fault.split(":")[1]) - 1
-    assert stored(tmp_path / "zwsx.db")[0] == EXPECTED[:committed_before]
+    assert stored(tmp_path / "zwsx.db")[0] == EXPECTED[:committed]
 
     restarted = run_once(config)
     assert restarted.returncode == 0, restarted.stderr
@@ -104,8 +113,8 @@ def test_maildir_killed_between_fetch_and_commit(tmp_path):
     for raw in MESSAGES:
         box.add(raw)
     config = write_config(tmp_path, f'[intake]\nmaildir_path = "{tmp_path / "maildir"}"\n')
-    assert run_once(config, fault="before_commit:2").returncode == FAULT_EXIT_CODE
-    assert len(stored(tmp_path / "zwsx.db")[0]) == 1
+    assert run_once(config, fault="after_fetch:3").returncode == FAULT_EXIT_CODE
+    assert stored(tmp_path / "zwsx.db")[0] == []  # one batch of three, killed before its commit
     assert run_once(config).returncode == 0
     ids, cases = stored(tmp_path / "zwsx.db")
     assert sorted(ids) == EXPECTED and cases == 3

@@ -143,7 +143,7 @@ def test_uidvalidity_reset_imports_nothing_twice(service, netease, dovecot, imap
 def test_resync_interrupted_half_way_resumes_without_duplicates(
     service, netease, dovecot, imap_folder, monkeypatch
 ) -> None:
-    acct = account(netease.port, dovecot, imap_folder)
+    acct = account(netease.port, dovecot, imap_folder, fetch_batch=1)  # one commit per message
     for n in (1, 2, 3):
         dovecot.append(message(n), folder=imap_folder)
     poll(service, acct)
