@@ -152,12 +152,22 @@ def _check_letters(settings: Settings, report: CheckReport) -> None:
         report.warnings.append("设置项 digest.case_link 中没有 {number}，所有链接将指向同一地址")
 
 
+def _check_office_hours(settings: Settings, report: CheckReport) -> None:
+    hours = settings.supervision
+    if hours.office_hours_start >= hours.office_hours_end:
+        report.errors.append(
+            "设置项 supervision.office_hours_start 应早于 office_hours_end"
+            f"（当前为 {hours.office_hours_start}—{hours.office_hours_end}）"
+        )
+
+
 def check_settings(
     settings: Settings, environ: Mapping[str, str], *, today: dt.date | None = None
 ) -> CheckReport:
     report = CheckReport()
     _check_paths(settings, report)
     _check_calendar(settings, today or dt.datetime.now(CHINA_TZ).date(), report)
+    _check_office_hours(settings, report)
     registry = _check_registry(settings, report)
     if registry is not None:
         _check_unit_references(settings, registry, report)

@@ -329,6 +329,9 @@ class ScheduleSettings(_Section):
         300, description="检查是否到了发送工作汇总时间的间隔（秒）"
     )
     import_seconds: Seconds = Field(60, description="导入投放文件夹中工单与网站来件的间隔（秒）")
+    supervision_seconds: Seconds = Field(
+        600, description="检查期限、发送到期提醒和提醒督办函的间隔（秒）"
+    )
 
 
 class CalendarSettings(_Section):
@@ -344,6 +347,49 @@ class CalendarSettings(_Section):
     warn_days_before_end: int = Field(
         60, ge=1, le=366, description="已知放假安排用尽前多少天开始在每日汇总和配置检查中提醒"
     )
+
+
+WorkingDays = Annotated[int, Field(ge=1, le=250)]
+ClockTime = Annotated[str, Field(pattern=r"^([01]\d|2[0-3]):[0-5]\d$")]
+
+
+class DeadlineSettings(_Section):
+    acknowledge_working_days: WorkingDays = Field(
+        3, description="承办单位签收反馈期限：自转办之日起的工作日数（第十三条）"
+    )
+    result_working_days: WorkingDays = Field(
+        30, description="承办单位报送办理结果期限：自转办之日起的工作日数（第十四条）"
+    )
+    supplementary_working_days: WorkingDays = Field(
+        30,
+        description="补充调查结果期限：自要求补充调查之日起的工作日数（第十六条未规定，默认参照第十四条）",
+    )
+    case_months: int = Field(
+        2, ge=1, le=12, description="全案办结期限：自受理之日起的月数（第十八条）"
+    )
+    extension_months: int = Field(1, ge=1, le=6, description="经批准延期时延长的月数（第十八条）")
+    month_rule: Literal["calendar_months", "working_days"] = Field(
+        "calendar_months",
+        description="“月”的计算方法：calendar_months 按自然月计算、"
+        "期满日为休息日的顺延至下一工作日；"
+        "working_days 每月按 working_days_per_month 个工作日计算（第二十六条）",
+    )
+    working_days_per_month: int = Field(
+        21, ge=15, le=23, description="month_rule = working_days 时每月折合的工作日数"
+    )
+
+
+class SupervisionSettings(_Section):
+    notice_working_days_before: int = Field(
+        1, ge=0, le=10, description="期限届满前几个工作日向承办单位发送到期提醒；0 表示不发送"
+    )
+    grace_working_days: WorkingDays = Field(
+        3, description="提醒督办函中要求承办单位限期完成的工作日数（第二十一条）"
+    )
+    office_hours_start: ClockTime = Field(
+        "08:30", description="工作时间开始（北京时间）；提醒和督办函只在工作日的工作时间发出"
+    )
+    office_hours_end: ClockTime = Field("17:30", description="工作时间结束（北京时间）")
 
 
 class LoggingSettings(_Section):
@@ -368,6 +414,8 @@ class Settings(_Section):
     web: WebSettings = WebSettings()
     schedule: ScheduleSettings = ScheduleSettings()
     calendar: CalendarSettings = CalendarSettings()
+    deadlines: DeadlineSettings = DeadlineSettings()
+    supervision: SupervisionSettings = SupervisionSettings()
     logging: LoggingSettings = LoggingSettings()
 
     # Where the settings came from, for messages; not a TOML key.

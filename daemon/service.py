@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import os
 from collections.abc import Mapping
@@ -32,7 +33,8 @@ from notifications.outbox import FailureHook, RetryPolicy, SendLimits
 from notifications.render import make_environment
 from notifications.throttle import ThrottlePolicy
 from notifications.transport import FileTransport, SmtpAccount, SmtpTransport, Transport
-from processing.context import ProcessingContext
+from processing.context import ProcessingContext, SupervisionRules, WorkflowContext
+from processing.deadlines import DeadlineRules
 from processing.learning import active_version, load_active_model
 from processing.model import ModelHolder
 from processing.route import Router
@@ -151,9 +153,31 @@ class Service:
             ),
         )
 
+    @property
+    def own_addresses(self) -> frozenset[str]:
+        return frozenset({self.settings.service.office_email.lower(), self.from_address.lower()})
+
+    @cached_property
+    def workflow(self) -> WorkflowContext:
+        deadlines, supervision = self.settings.deadlines, self.settings.supervision
+        return WorkflowContext(
+            registry=self.registry,
+            letters=self.letters,
+            clock=self.clock,
+            calendar_source=self.calendar_file,
+            rules=DeadlineRules(**deadlines.model_dump()),
+            supervision=SupervisionRules(
+                notice_working_days_before=supervision.notice_working_days_before,
+                grace_working_days=supervision.grace_working_days,
+                office_hours_start=dt.time.fromisoformat(supervision.office_hours_start),
+                office_hours_end=dt.time.fromisoformat(supervision.office_hours_end),
+            ),
+            city_credit_office=self.settings.service.city_credit_office,
+            own_addresses=self.own_addresses,
+        )
+
     @cached_property
     def processing(self) -> ProcessingContext:
-        own = {self.settings.service.office_email.lower(), self.from_address.lower()}
         return ProcessingContext(
             registry=self.registry,
             router=self.router,
@@ -162,7 +186,8 @@ class Service:
             letters=self.letters,
             case_prefix=self.settings.service.case_number_prefix,
             token_secret=self.token_secret,
-            own_addresses=frozenset(own),
+            own_addresses=self.own_addresses,
+            workflow=self.workflow,
             min_route_confidence=self.settings.routing.min_confidence,
             hotline_senders=frozenset(a.strip().lower() for a in self.settings.hotline.senders),
         )

@@ -50,6 +50,7 @@ LETTER_KINDS: Mapping[str, tuple[str, str]] = {
     "command_confirmation": ("回复登记确认", "unit"),
     "feedback_request": ("办理结果反馈及满意度征询", "complainant"),
     "return_visit_request": ("回访记录请求", "complainant"),
+    "supplementary_investigation": ("补充调查通知", "unit"),
     "digest": ("每日工作汇总", "staff"),
     "monthly_summary": ("月度汇总", "staff"),
     "outbox_alert": ("发信失败提醒", "staff"),
@@ -185,6 +186,8 @@ def transfer_letter_context(
     *,
     ack_due: dt.date | None = None,
     result_due: dt.date | None = None,
+    ack_due_provisional: bool = False,
+    result_due_provisional: bool = False,
 ) -> Mapping[str, Any]:
     """Context of the 转办函 (Art. 13, 14): the case masked, contact details per ``disclosure``."""
     disclosure = disclosure or Disclosure((), "默认遮蔽")
@@ -203,6 +206,9 @@ def transfer_letter_context(
         "result_days": RESULT_WORKING_DAYS,
         "ack_due": ack_due,
         "result_due": result_due,
+        # Counted over a year whose holiday schedule is not yet known (issue 6: marked 暂定).
+        "ack_due_provisional": ack_due_provisional,
+        "result_due_provisional": result_due_provisional,
     }
 
 
@@ -366,6 +372,8 @@ class LetterWriter:
         *,
         ack_due: dt.date | None = None,
         result_due: dt.date | None = None,
+        ack_due_provisional: bool = False,
+        result_due_provisional: bool = False,
     ) -> OutboxMessage:
         """转办函 to the handling unit (Art. 13, 14); contact details only as policy allows and
         recorded when sent (Art. 17)."""
@@ -378,7 +386,13 @@ class LetterWriter:
             to_address=unit.email,
             stage=unit.code,
             context=transfer_letter_context(
-                case, unit, disclosure, ack_due=ack_due, result_due=result_due
+                case,
+                unit,
+                disclosure,
+                ack_due=ack_due,
+                result_due=result_due,
+                ack_due_provisional=ack_due_provisional,
+                result_due_provisional=result_due_provisional,
             ),
             now=now,
         )

@@ -72,7 +72,12 @@ def _due(days: int) -> dt.date:
 
 def _transfer(case: Case, unit: Unit) -> Mapping[str, Any]:
     return transfer_letter_context(
-        case, unit, Disclosure((), "示例"), ack_due=_due(3), result_due=_due(42)
+        case,
+        unit,
+        Disclosure((), "示例"),
+        ack_due=_due(3),
+        result_due=_due(42),
+        result_due_provisional=True,
     )
 
 
@@ -113,6 +118,12 @@ CONTEXTS: Mapping[str, Callable[[Case, Unit], Mapping[str, Any]]] = {
     },
     "feedback_request": lambda case, unit: {"result_text": case.result_text or ""},
     "return_visit_request": lambda case, unit: {},
+    "supplementary_investigation": lambda case, unit: {
+        "unit": unit,
+        "reason": "投诉举报者反映补贴仅到账一半，请核实实际拨付金额并说明差额原因。",
+        "due_date": _due(30),
+        "provisional": True,
+    },
     "digest": lambda case, unit: digest_context(sample_digest(case.number)),
     "monthly_summary": lambda case, unit: {"stats": sample_stats()},
     "outbox_alert": lambda case, unit: {

@@ -11,6 +11,7 @@ from dataclasses import asdict
 from sqlalchemy.orm import Session
 
 from core.clock import to_local
+from processing import workflow
 from processing.categorise import categorise
 from processing.context import ProcessingContext
 from processing.lifecycle import apply_transition, record_event
@@ -74,7 +75,7 @@ def step_screen(session: Session, case: Case, ctx: ProcessingContext) -> bool:
     case.screening_detail = decision.as_dict()
     now = ctx.clock.now()
     if decision.accepted:
-        apply_transition(session, case, "accept", actor=SYSTEM, at=now, data=decision.as_dict())
+        workflow.accept(session, case, ctx.workflow, data=decision.as_dict())
         return True
     labels = "；".join(f"{h.article}：{h.label}" for h in decision.hits)
     apply_transition(
@@ -138,15 +139,5 @@ def step_route(session: Session, case: Case, ctx: ProcessingContext) -> bool:
 
 def step_transfer(session: Session, case: Case, ctx: ProcessingContext) -> bool:
     """Queue the transfer letter (转办函) to the handling unit and mark the case transferred."""
-    unit = ctx.registry.get(case.unit_code or "")
-    now = ctx.clock.now()
-    letter = ctx.letters.queue_transfer(session, case, unit, now)
-    apply_transition(
-        session,
-        case,
-        "transfer",
-        actor=SYSTEM,
-        at=now,
-        data={"unit": unit.code, "outbox_id": letter.id, "message_id": letter.message_id},
-    )
+    workflow.transfer_to_unit(session, case, ctx.registry.get(case.unit_code or ""), ctx.workflow)
     return True

@@ -18,10 +18,12 @@ from sqlalchemy.orm import Session
 
 from notifications.tokens import find_case_token
 from processing.context import ProcessingContext
-from processing.lifecycle import InvalidTransition, apply_transition, record_event
+from processing.feedback import parse_satisfaction
+from processing.lifecycle import record_event
 from processing.parse import ParsedMail
 from processing.replies import parse_unit_command
 from processing.trust import ReplyTrust, assess_reply
+from processing.workflow import apply_feedback, apply_unit_command
 from store.models import Case, OutboxMessage, Submission
 from store.numbering import find_case_numbers
 
@@ -99,49 +101,44 @@ def check_reply(
 def apply_unit_reply(
     session: Session, case: Case, submission: Submission, mail: ParsedMail, ctx: ProcessingContext
 ) -> str:
-    """Carry out the unit's command; returns a short description of what happened."""
-    command = parse_unit_command(mail.text)
-    now = ctx.clock.now()
-    actor = f"unit:{case.unit_code}"
-    if command.kind == "unclear":
-        record_event(
+    """Carry out the unit's command (``processing.workflow``); returns what happened."""
+    command = parse_unit_command(mail.new_text or mail.text, has_attachments=bool(mail.attachments))
+    return apply_unit_command(
+        session,
+        case,
+        command,
+        ctx.workflow,
+        actor=f"unit:{case.unit_code}",
+        submission_id=submission.id,
+        attachments=mail.attachments,
+        reply_to=mail.message_id,
+    )
+
+
+# States in which the complainant's reply is read as their opinion of the result (Art. 16).
+FEEDBACK_STATES = ("result_reported", "feedback_received")
+
+
+def apply_complainant_reply(
+    session: Session, case: Case, submission: Submission, mail: ParsedMail, ctx: ProcessingContext
+) -> str:
+    """An opinion on the result (满意/基本满意/不满意), or further information for the case."""
+    if case.status not in FEEDBACK_STATES:
+        return record_complainant_followup(session, case, submission, mail, ctx)
+    satisfaction = parse_satisfaction(mail.new_text or mail.text)
+    if satisfaction.kind != "unclear":
+        return apply_feedback(
             session,
             case,
-            kind="unit_reply_unclear",
-            actor=actor,
-            at=now,
+            satisfaction,
+            ctx.workflow,
+            actor="complainant",
             submission_id=submission.id,
-            data={"needs_staff": True},
-            note=command.text[:2000],
         )
-        return "承办单位回复未包含可识别的指令，已转工作人员处理"
-    action = "acknowledge" if command.kind == "acknowledge" else "close_with_result"
-    try:
-        if action == "close_with_result":
-            case.result_text = command.text
-        apply_transition(
-            session,
-            case,
-            action,
-            actor=actor,
-            at=now,
-            submission_id=submission.id,
-            data={"command": command.matched},
-            note=command.text[:2000],
-        )
-    except InvalidTransition as refused:
-        record_event(
-            session,
-            case,
-            kind="unit_reply_not_applied",
-            actor=actor,
-            at=now,
-            submission_id=submission.id,
-            data={"needs_staff": True, "command": command.matched},
-            note=str(refused),
-        )
-        return f"承办单位指令“{command.matched}”未执行：{refused}"
-    return f"承办单位指令“{command.matched}”已执行"
+    record_complainant_followup(
+        session, case, submission, mail, ctx, data={"needs_staff": True, "awaiting": "opinion"}
+    )
+    return "投诉举报者回复中未见满意度评价，已附入案件并转工作人员处理"
 
 
 def record_complainant_followup(
@@ -204,4 +201,4 @@ def apply_reply(
         submission.kind = "reply"
         return apply_unit_reply(session, case, submission, mail, ctx)
     submission.kind = "followup"
-    return record_complainant_followup(session, case, submission, mail, ctx)
+    return apply_complainant_reply(session, case, submission, mail, ctx)

@@ -11,7 +11,8 @@ from sqlalchemy.orm import Session
 
 from config.units import Unit
 from processing.context import ProcessingContext
-from processing.lifecycle import apply_transition, record_event, target_of
+from processing.lifecycle import record_event, target_of
+from processing.workflow import transfer_to_unit
 from store.models import Case, RouteLabel
 
 
@@ -67,13 +68,6 @@ def route_by_staff(
         data={"unit": unit.code, "previous": previous, "sector": label.sector},
         note=f"人工分办：{change}{unit.name}。理由：{reason.strip()}",
     )
-    letter = ctx.letters.queue_transfer(session, case, unit, at)
-    apply_transition(
-        session,
-        case,
-        "transfer",
-        actor=actor,
-        at=at,
-        data={"unit": unit.code, "outbox_id": letter.id, "message_id": letter.message_id},
-    )
+    # The 转办函 with its due dates, the transition and the deadlines (issue 6's workflow).
+    transfer_to_unit(session, case, unit, ctx.workflow, actor=actor)
     return label

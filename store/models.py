@@ -11,6 +11,9 @@
   trained routing model versions, one active.
 - ``ImportFile``, ``ImportRowError``, ``ExpectedRecording``: imported files (12345 exports, the
   website's JSON lines), their row-level errors, and the audio recordings their rows name.
+- ``Deadline``: each working-day deadline of a case, with how it was computed (Art. 13, 14, 18).
+- ``SupervisionStep``: each notice and 提醒督办函 sent, at most once per case and stage (Art. 21).
+- ``CreditDecision``: on closing, whether a dishonesty counts as a credit record (Art. 24).
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    Date,
     Float,
     ForeignKey,
     Index,
@@ -112,6 +116,9 @@ class Case(Base):
     route_confidence: Mapped[float | None] = mapped_column(Float)
     route_detail: Mapped[dict[str, Any] | None]
     result_text: Mapped[str | None] = mapped_column(Text)
+    # Art. 16, 25: the complainant's latest opinion:
+    # satisfied | basically_satisfied | dissatisfied
+    satisfaction: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[dt.datetime]
     updated_at: Mapped[dt.datetime]
     closed_at: Mapped[dt.datetime | None]
@@ -337,6 +344,75 @@ class RouteModel(Base):
     sha256: Mapped[str] = mapped_column(String(64))
     data: Mapped[bytes] = mapped_column(LargeBinary)
     active: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
+
+
+class Deadline(Base):
+    """One deadline of a case, derived from its history; recomputed when the case or the calendar
+    changes. ``provisional`` marks a date counted over a year whose holidays are not yet known."""
+
+    __tablename__ = "deadlines"
+    __table_args__ = (
+        UniqueConstraint("case_id", "stage"),
+        Index("ix_deadlines_open", "status", "due_on"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    stage: Mapped[str] = mapped_column(String(64))  # acknowledge:1, result:1, case:1 …
+    kind: Mapped[str] = mapped_column(String(32))  # acknowledge | result | supplementary | case
+    unit_code: Mapped[str | None] = mapped_column(String(64))
+    starts_on: Mapped[dt.date] = mapped_column(Date)
+    due_on: Mapped[dt.date] = mapped_column(Date)
+    provisional: Mapped[bool] = mapped_column(Boolean, default=False)
+    provisional_years: Mapped[str] = mapped_column(String(64), default="")
+    rule: Mapped[str] = mapped_column(Text)  # how it was computed, in Chinese
+    basis: Mapped[dict[str, Any] | None]
+    status: Mapped[str] = mapped_column(String(16), default="open")  # open | met | void
+    settled_at: Mapped[dt.datetime | None]
+    settled_event_id: Mapped[int | None] = mapped_column(Integer)
+    settled_note: Mapped[str] = mapped_column(Text, default="")
+    computed_at: Mapped[dt.datetime]
+
+
+class SupervisionStep(Base):
+    """A notice before a deadline, or a 提醒督办函 (automatic or by staff), sent once."""
+
+    __tablename__ = "supervision_steps"
+    __table_args__ = (UniqueConstraint("case_id", "stage"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    stage: Mapped[str] = mapped_column(String(64))  # notice:result:1, supervision:result:1 …
+    kind: Mapped[str] = mapped_column(String(16))  # notice | supervision
+    article_item: Mapped[str | None] = mapped_column(String(16))  # Art. 21 item: 1 … 5
+    deadline_id: Mapped[int | None] = mapped_column(ForeignKey("deadlines.id"))
+    unit_code: Mapped[str | None] = mapped_column(String(64))
+    due_on: Mapped[dt.date | None] = mapped_column(Date)
+    new_due_on: Mapped[dt.date | None] = mapped_column(Date)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    actor: Mapped[str] = mapped_column(String(200))
+    outbox_ids: Mapped[dict[str, Any] | None]
+    created_at: Mapped[dt.datetime] = mapped_column(index=True)
+
+
+class CreditDecision(Base):
+    """Art. 24: whether a confirmed dishonesty becomes a credit record, with its evidence.
+    A reopened and re-closed case gets a new row; the newest one is in force."""
+
+    __tablename__ = "credit_decisions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    respondent: Mapped[str] = mapped_column(String(200), default="")
+    unit_code: Mapped[str | None] = mapped_column(String(64))
+    dishonesty_confirmed: Mapped[bool] = mapped_column(Boolean)
+    corrected: Mapped[bool] = mapped_column(Boolean)
+    satisfaction: Mapped[str | None] = mapped_column(String(32))
+    counts_as_record: Mapped[bool] = mapped_column(Boolean, index=True)
+    reason: Mapped[str] = mapped_column(Text)
+    evidence: Mapped[dict[str, Any] | None]
+    decided_by: Mapped[str] = mapped_column(String(200))
+    decided_at: Mapped[dt.datetime]
 
 
 class AppendOnlyViolation(RuntimeError):

@@ -1,9 +1,10 @@
 """End to end through real servers: Dovecot behind the NetEase double (IMAPS) in, aiosmtpd
 (TLS + AUTH) out.
 
-A GBK complaint becomes one routed case; the transfer letter arrives at the SMTP server; the
-unit's 签收 and 办结 replies move the case to closed; polling again, or restarting and running
-again, creates nothing new and sends nothing twice.
+A GBK complaint becomes one routed case; the acknowledgement to the complainant and the transfer
+letter arrive at the SMTP server; the unit's 签收 and 办结 replies are confirmed and move the case
+to result reported, the complainant is asked for their opinion and answers 满意; polling again, or
+restarting and running again, creates nothing new and sends nothing twice.
 """
 
 from __future__ import annotations
@@ -86,9 +87,10 @@ def test_complaint_to_closed_case_through_real_servers(
         assert "王堃" in case.body  # GBK-only character survived the gb2312 label
         number = case.number
 
-    assert len(smtp_server.received) == 1
-    letter = smtp_server.received[0]
-    assert letter.recipients == ["yanhu@units.yuncheng.example"]
+    assert len(smtp_server.received) == 2
+    by_recipient = {tuple(r.recipients): r for r in smtp_server.received}
+    assert ("wangkun@example.com",) in by_recipient  # 受理告知 to the complainant
+    letter = by_recipient[("yanhu@units.yuncheng.example",)]
     assert smtp_server.authenticator.attempts == ["office@test.example"]
     subject = str(make_header(decode_header(letter.message["Subject"])))
     assert number in subject
@@ -105,6 +107,9 @@ def test_complaint_to_closed_case_through_real_servers(
     run_all(service)
     with service.sessions() as session:
         assert session.scalars(select(Case)).one().status == "acknowledged"
+    confirmation = smtp_server.received[-1]
+    assert confirmation.recipients == [unit]
+    assert "签收" in str(make_header(decode_header(confirmation.message["Subject"])))
 
     dovecot.append(
         mailfactory.reply(
@@ -118,17 +123,34 @@ def test_complaint_to_closed_case_through_real_servers(
     run_all(service)
     with service.sessions() as session:
         case = session.scalars(select(Case)).one()
-        assert case.status == "closed"
+        assert case.status == "result_reported"
         assert case.result_text == "经核实，补贴已于11月24日兑现，已告知投诉人。"
+    assert [r.recipients for r in smtp_server.received[-2:]] == [["wangkun@example.com"], [unit]]
+    feedback_request = smtp_server.received[-2].message
+
+    dovecot.append(
+        mailfactory.reply(
+            sender="wangkun@example.com",
+            subject=f"回复：{number}",
+            body="满意，谢谢。",
+            in_reply_to=feedback_request["Message-ID"],
+        ),
+        folder=imap_folder,
+    )
+    run_all(service)
+    with service.sessions() as session:
+        case = session.scalars(select(Case)).one()
+        assert (case.status, case.satisfaction) == ("feedback_received", "satisfied")
         kinds = [
             e.kind for e in session.scalars(select(CaseEvent).where(CaseEvent.case_id == case.id))
         ]
-        assert kinds[-2:] == ["acknowledge", "close_with_result"]
+        assert kinds[-3:] == ["acknowledge", "report_result", "record_feedback"]
 
     before = counts(service)
+    sent = len(smtp_server.received)
     run_all(service)
     assert counts(service) == before
-    assert len(smtp_server.received) == 1
+    assert len(smtp_server.received) == sent == 5
 
 
 def test_restart_creates_no_duplicate_case_or_letter(
@@ -145,5 +167,5 @@ def test_restart_creates_no_duplicate_case_or_letter(
 
     restarted = make_service(settings, ENV)  # a new process: nothing shared but the store
     run_all(restarted)
-    assert counts(restarted) == (1, 1, 1)
-    assert len(smtp_server.received) == 1
+    assert counts(restarted) == (1, 2, 1)  # the acknowledgement and the transfer letter
+    assert len(smtp_server.received) == 2

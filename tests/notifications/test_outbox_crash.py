@@ -102,37 +102,47 @@ def test_killed_after_render_before_commit_leaves_nothing_half_done(
     run(service, PollMailJob, ProcessJob, OutboxJob)
     with service.sessions() as session:
         assert session.scalar(select(func.count(Case.id))) == 1
-    assert [r.status for r in outbox(service)] == ["sent"]
-    assert len(smtp_server.received) == 1
+    # The complainant's 受理回执 and the 转办函, each sent once.
+    assert [(r.kind, r.status) for r in outbox(service)] == [
+        ("acknowledgement", "sent"),
+        ("transfer", "sent"),
+    ]
+    assert len(smtp_server.received) == 2
 
 
 def test_killed_between_claim_and_send_sends_once_after_the_lease(
     service, config, clock, smtp_server
 ) -> None:
     run(service, PollMailJob, ProcessJob)
-    crash(config, "before_send", clock.now())
-    assert [r.status for r in outbox(service)] == ["sending"]
+    crash(config, "before_send", clock.now())  # dies with the first letter claimed
+    assert [r.status for r in outbox(service)] == ["sending", "pending"]
     assert smtp_server.received == []
-    run(service, OutboxJob)  # the claim has not expired: nobody sends it yet
-    assert smtp_server.received == []
+    run(service, OutboxJob)  # the claim has not expired: nobody sends the claimed one yet
+    claimed = outbox(service)[0]
+    assert claimed.status == "sending"
+    assert [r.message["Message-ID"] for r in smtp_server.received] == [
+        outbox(service)[1].message_id
+    ]
     clock.advance(dt.timedelta(seconds=121))
     run(service, OutboxJob)
     run(service, OutboxJob)
-    assert [r.status for r in outbox(service)] == ["sent"]
-    assert len(smtp_server.received) == 1
+    assert [r.status for r in outbox(service)] == ["sent", "sent"]
+    ids = [r.message["Message-ID"] for r in smtp_server.received]
+    assert sorted(ids) == sorted(r.message_id for r in outbox(service))  # each exactly once
 
 
 def test_killed_between_send_and_commit_resends_at_most_once_with_the_same_message_id(
     service, config, clock, smtp_server
 ) -> None:
     run(service, PollMailJob, ProcessJob)
-    crash(config, "after_send", clock.now())
+    crash(config, "after_send", clock.now())  # the first letter accepted, outcome not committed
     assert len(smtp_server.received) == 1
-    assert [r.status for r in outbox(service)] == ["sending"]
+    assert [r.status for r in outbox(service)] == ["sending", "pending"]
     clock.advance(dt.timedelta(seconds=121))
     run(service, OutboxJob)
     run(service, OutboxJob)
-    row = outbox(service)[0]
-    assert row.status == "sent"
+    first, second = outbox(service)
+    assert (first.status, second.status) == ("sent", "sent")
     ids = [r.message["Message-ID"] for r in smtp_server.received]
-    assert len(ids) == 2 and ids[0] == ids[1] == row.message_id
+    assert ids.count(first.message_id) == 2  # resent once, with the same Message-ID
+    assert ids.count(second.message_id) == 1
