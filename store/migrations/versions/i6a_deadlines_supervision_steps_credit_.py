@@ -1,7 +1,7 @@
 """deadlines, supervision steps, credit decisions
 
 Revision ID: i6a
-Revises: i4a
+Revises: i3b
 Create Date: 2026-11-25 15:10:49.588135
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import store.types
 
 revision: str = "i6a"
-down_revision: str | None = "i4a"
+down_revision: str | None = "i3b"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
