@@ -161,6 +161,26 @@ def _check_office_hours(settings: Settings, report: CheckReport) -> None:
         )
 
 
+def _check_intake_folders(settings: Settings, report: CheckReport) -> None:
+    """Each drop folder feeds one source; the hotline centre's senders are mail addresses."""
+    folders: dict[Path, str] = {}
+    named = [
+        ("hotline.drop_dir", settings.hotline.drop_dir),
+        ("web.drop_dir", settings.web.drop_dir),
+    ]
+    named += [
+        (f"hotline.sources.{k}.drop_dir", v.drop_dir) for k, v in settings.hotline.sources.items()
+    ]
+    for where, value in named:
+        path = settings.path(value)
+        if path in folders:
+            report.errors.append(f"设置项 {where} 与 {folders[path]} 是同一个文件夹：{path}")
+        folders[path] = where
+    for address in settings.hotline.senders:
+        if "@" not in address or " " in address.strip():
+            report.errors.append(f"设置项 hotline.senders 中的 {address!r} 不是邮箱地址")
+
+
 def check_settings(
     settings: Settings, environ: Mapping[str, str], *, today: dt.date | None = None
 ) -> CheckReport:
@@ -175,4 +195,5 @@ def check_settings(
     _check_database(settings, report)
     _check_mail(settings, environ, report)
     _check_letters(settings, report)
+    _check_intake_folders(settings, report)
     return report

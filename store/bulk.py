@@ -20,15 +20,21 @@ def bulk_insert(
     rows: Sequence[Mapping[str, Any]],
     *,
     constants: Mapping[str, Any] | None = None,
+    serialised: tuple[str, ...] = (),
 ) -> None:
-    """Insert ``rows`` (per-row values) merged with ``constants`` (the same for every row)."""
+    """Insert ``rows`` (per-row values) merged with ``constants`` (the same for every row).
+    Columns named in ``serialised`` already hold their database form (JSON text made by the
+    caller, who needed it anyway to hash it) and are passed through unconverted."""
     if not rows:
         return
     constants = dict(constants or {})
     dialect = connection.dialect
     varying = list(rows[0].keys())
     names = [*varying, *constants]
-    processors = [table.c[name].type.bind_processor(dialect) for name in varying]
+    processors = [
+        None if name in serialised else table.c[name].type.bind_processor(dialect)
+        for name in varying
+    ]
     fixed = []
     for name, value in constants.items():
         process = table.c[name].type.bind_processor(dialect)

@@ -76,8 +76,10 @@ def clean_text(value: Cell) -> str:
         text = "是" if value else "否"
     elif isinstance(value, int | float):
         text = number_text(value)
-    else:
+    elif isinstance(value, dt.date | dt.time):
         text = value.isoformat()
+    else:  # a duration (timedelta) or anything else a reader may hand over
+        text = str(value)
     if _NEEDS_CLEANING.search(text) is None:
         return text.strip()
     text = text.replace("\r\n", "\n").replace("\r", "\n")

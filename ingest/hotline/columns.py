@@ -65,10 +65,17 @@ class ColumnMap:
     extra: tuple[tuple[str, int], ...]
     headers: tuple[str, ...]
     positions: Mapping[str, int | None] = dataclasses.field(default_factory=dict)
+    # For the row mapper: each field's column, -1 when absent (a padded row ends in None), and
+    # the number of columns a row is padded to.
+    slots: Mapping[str, int] = dataclasses.field(default_factory=dict)
+    width: int = 0
 
     def __post_init__(self) -> None:
         found = dict(self.fields)
         object.__setattr__(self, "positions", {f: found.get(f) for f in FIELD_LABELS})
+        object.__setattr__(self, "slots", {f: found.get(f, -1) for f in FIELD_LABELS})
+        widest = max([p for _, p in (*self.fields, *self.extra)], default=-1)
+        object.__setattr__(self, "width", widest + 1)
 
     def index(self, field: str) -> int | None:
         return self.positions[field]

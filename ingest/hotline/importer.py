@@ -20,7 +20,7 @@ import logging
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
@@ -145,25 +145,33 @@ def _existing(session: Session, keys: Iterable[str]) -> dict[str, str]:
     return found
 
 
-def _classify(
-    records: list[tuple[SourceRecord, str]], existing: dict[str, str]
-) -> list[tuple[SourceRecord, str, str, str]]:
-    """(record, digest, source key, kind) for rows to store; unchanged rows are left out.
+class Stored(NamedTuple):
+    """A row to store: its record, the submission's source key, and whether it is new."""
+
+    row: MappedRow
+    record: SourceRecord
+    key: str
+    kind: str  # new | update
+
+
+def _classify(rows: list[MappedRow], existing: dict[str, str]) -> list[Stored]:
+    """The rows to store, with their source keys; unchanged rows are left out.
 
     The first version of a work order is stored under ``hotline:<number>``; a changed version
     under ``hotline:<number>@<digest prefix>``, so each distinct version is stored once and an
     older export imported after a newer one adds nothing.
     """
     out = []
-    for record, digest in records:
-        key = record.key
+    for row in rows:
+        assert row.record is not None
+        key, digest = row.record.key, row.digest
         version_key = f"{key}@{digest[:16]}"
         if key not in existing:
             existing[key] = digest
-            out.append((record, digest, key, "new"))
+            out.append(Stored(row, row.record, key, "new"))
         elif existing[key] != digest and version_key not in existing:
             existing[version_key] = digest
-            out.append((record, digest, version_key, "update"))
+            out.append(Stored(row, row.record, version_key, "update"))
     return out
 
 
@@ -192,20 +200,21 @@ class RowImporter:
 
     def _commit(self, session: Session, batch: list[MappedRow]) -> None:
         now = self.deps.clock.now()
-        records = [(m.record, m.digest) for m in batch if m.record is not None]
-        existing = _existing(session, [r.key for r, _ in records])
+        rows = [m for m in batch if m.record is not None]
+        existing = _existing(session, [m.record.key for m in rows if m.record])
         # Versions are looked up only for work orders already known with other content.
         changed = [
-            f"{r.key}@{digest[:16]}"
-            for r, digest in records
-            if r.key in existing and existing[r.key] != digest
+            f"{m.record.key}@{m.digest[:16]}"
+            for m in rows
+            if m.record and m.record.key in existing and existing[m.record.key] != m.digest
         ]
         existing.update(_existing(session, changed))
-        to_store = _classify(records, existing)
+        to_store = _classify(rows, existing)
         bulk_insert(
             session.connection(),
             Submission.__table__,  # type: ignore[arg-type]
-            [self._row(*item) for item in to_store],
+            [self._row(item) for item in to_store],
+            serialised=("payload",),
             constants={
                 "channel": self.channel,
                 "size": self.size,
@@ -238,20 +247,18 @@ class RowImporter:
             self.summary_counts[name] += value
 
     @staticmethod
-    def _row(record: SourceRecord, digest: str, key: str, kind: str) -> dict[str, Any]:
+    def _row(item: Stored) -> dict[str, Any]:
         return {
-            "source_key": key,
-            "sha256": digest,
-            "kind": "update" if kind == "update" else None,
-            "payload": record.to_payload(),
-            "row_number": record.row,
+            "source_key": item.key,
+            "sha256": item.row.digest,
+            "kind": "update" if item.kind == "update" else None,
+            "payload": item.row.payload_json,  # serialised once, where the row was read
+            "row_number": item.record.row,
         }
 
     @staticmethod
-    def _count(
-        batch: list[MappedRow], stored: list[tuple[SourceRecord, str, str, str]]
-    ) -> dict[str, int]:
-        new = sum(1 for item in stored if item[3] == "new")
+    def _count(batch: list[MappedRow], stored: list[Stored]) -> dict[str, int]:
+        new = sum(1 for item in stored if item.kind == "new")
         records = sum(1 for m in batch if m.record is not None)
         return {
             "new": new,

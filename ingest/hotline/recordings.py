@@ -22,7 +22,7 @@ from processing.lifecycle import record_event
 from store.models import Attachment, Case, ExpectedRecording, Submission
 
 if TYPE_CHECKING:
-    from ingest.hotline.rows import SourceRecord
+    from ingest.hotline.importer import Stored
 
 AUDIO_EXTENSIONS = frozenset({".mp3", ".wav", ".amr", ".m4a", ".wma", ".ogg", ".aac"})
 
@@ -78,13 +78,13 @@ def attach_recordings(
     session: Session,
     archive: RawArchive,
     finder: RecordingFinder,
-    stored: Iterable[tuple[SourceRecord, str, str, str]],
+    stored: Iterable[Stored],
     *,
     now: dt.datetime,
 ) -> int:
     """For each newly stored work order naming a recording: archive it if present, else
     remember to look for it. Returns how many were attached."""
-    wanted = {key: rec.recording for rec, _digest, key, kind in stored if rec.recording}
+    wanted = {s.key: s.record.recording for s in stored if s.kind == "new" and s.record.recording}
     if not wanted:
         return 0
     ids: dict[str, int] = dict(

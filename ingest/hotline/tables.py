@@ -11,7 +11,6 @@ files ".xls"). Readers (NOTES-stack):
 
 from __future__ import annotations
 
-import datetime as dt
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -72,20 +71,15 @@ def sniff_format(head: bytes) -> str:
     return "csv"
 
 
-def _calamine_value(value: object) -> Cell:
-    if isinstance(value, dt.timedelta):  # a duration cell: keep what Excel shows
-        return str(value)
-    return value  # type: ignore[return-value]
-
-
 def _calamine_rows(workbook: CalamineWorkbook, index: int) -> RowStream:
     try:
         sheet = workbook.get_sheet_by_index(index)
     except CalamineError as error:
         raise UnreadableFile(f"工作表无法读取（{error}）") from None
     first_row = sheet.start[0] if sheet.start else 0
-    for offset, row in enumerate(sheet.iter_rows()):
-        yield first_row + offset + 1, [_calamine_value(v) for v in row]
+    # Cells are passed on as calamine gives them (a per-cell conversion here would cost more than
+    # the read itself); durations, which calamine gives as timedelta, become text in clean_text.
+    yield from enumerate(sheet.iter_rows(), start=first_row + 1)
 
 
 def _open_calamine(path: Path, fmt: str) -> Table:

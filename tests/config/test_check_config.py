@@ -158,3 +158,18 @@ def test_broken_calendar_file_is_an_error_and_a_running_out_calendar_a_warning(
     report = check_settings(settings, {"ZWSX_TOKEN_SECRET": "x"}, today=today)
     assert report.ok
     assert any("2027 年的放假安排尚未录入" in w for w in report.warnings)
+
+
+def test_hotline_folders_must_differ_and_senders_be_addresses(tmp_path: Path) -> None:
+    settings = parse_settings(
+        {
+            "service": {"base_dir": str(tmp_path)},
+            "hotline": {
+                "senders": ["12345 centre"],
+                "sources": {"county": {"drop_dir": "var/web"}},
+            },
+        }
+    )
+    report = check_settings(settings, {"ZWSX_TOKEN_SECRET": "x"}, today=dt.date(2026, 11, 25))
+    assert any("同一个文件夹" in e for e in report.errors)
+    assert any("'12345 centre' 不是邮箱地址" in e for e in report.errors)
