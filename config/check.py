@@ -17,6 +17,7 @@ from core.calendar_file import CalendarFileError, load_overrides
 from core.clock import CHINA_TZ
 from core.workdays import calendar_warnings
 from notifications.site import check_site_templates
+from processing.screen import RULES_BY_CODE
 from processing.vocabulary import VocabularyError, load_vocabulary
 from store.db import DatabaseURLError, normalise_url
 
@@ -59,6 +60,15 @@ def _check_vocabulary(settings: Settings, registry: UnitRegistry, report: CheckR
         load_vocabulary(settings.path(settings.routing.vocabulary), registry)
     except VocabularyError as error:
         report.errors.extend(error.problems)
+
+
+def _check_screening(settings: Settings, report: CheckReport) -> None:
+    unknown = sorted(set(settings.screening.auto_reject) - set(RULES_BY_CODE))
+    if unknown:
+        report.errors.append(
+            f"设置项 screening.auto_reject 中的理由代码不存在：{'、'.join(unknown)}"
+            f"（可选：{'、'.join(RULES_BY_CODE)}）"
+        )
 
 
 def _check_database(settings: Settings, report: CheckReport) -> None:
@@ -192,6 +202,7 @@ def check_settings(
     if registry is not None:
         _check_unit_references(settings, registry, report)
         _check_vocabulary(settings, registry, report)
+    _check_screening(settings, report)
     _check_database(settings, report)
     _check_mail(settings, environ, report)
     _check_letters(settings, report)

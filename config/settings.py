@@ -321,6 +321,16 @@ class WebSettings(_Section):
     )
 
 
+class ScreeningSettings(_Section):
+    auto_reject: list[str] = Field(
+        default_factory=list,
+        description=(
+            "可不经工作人员确认即自动不予受理并告知投诉举报者的初审理由代码，如 "
+            '["too_vague"]；默认为空，即一律由工作人员确认（代码见 README）'
+        ),
+    )
+
+
 class ScheduleSettings(_Section):
     poll_seconds: Seconds = Field(60, description="收取邮件的间隔（秒）")
     process_seconds: Seconds = Field(30, description="处理新来件的间隔（秒）")
@@ -412,6 +422,7 @@ class Settings(_Section):
     routing: RoutingSettings = RoutingSettings()
     hotline: HotlineSettings = HotlineSettings()
     web: WebSettings = WebSettings()
+    screening: ScreeningSettings = ScreeningSettings()
     schedule: ScheduleSettings = ScheduleSettings()
     calendar: CalendarSettings = CalendarSettings()
     deadlines: DeadlineSettings = DeadlineSettings()

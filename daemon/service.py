@@ -190,6 +190,7 @@ class Service:
             workflow=self.workflow,
             min_route_confidence=self.settings.routing.min_confidence,
             hotline_senders=frozenset(a.strip().lower() for a in self.settings.hotline.senders),
+            auto_reject=frozenset(self.settings.screening.auto_reject),
         )
 
     def mail_source(self) -> MailSource | None:

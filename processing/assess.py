@@ -25,18 +25,26 @@ class Assessment:
 
 
 def assess_complaint(router: Router, complaint: Complaint) -> Assessment:
+    """Route first: its places and respondents are screening's Art. 12 evidence (one pass of the
+    tokenizer for both)."""
+    route = router.route(
+        complaint.title, complaint.text, stated_respondent=complaint.stated_respondent
+    )
     screening = screen_complaint(
         ScreeningInput(
             title=complaint.title,
             text=complaint.text,
             complainant_name=complaint.complainant_name,
-            complainant_contact=complaint.complainant_email or complaint.complainant_phone,
+            complainant_contact=(
+                complaint.complainant_email
+                or complaint.complainant_phone
+                or complaint.complainant_id_number
+            ),
+            yuncheng_mentions=route.yuncheng,
+            bodies_named=route.respondents,
         )
     )
     category = categorise(complaint.title, complaint.text)
-    route = router.route(
-        complaint.title, complaint.text, stated_respondent=complaint.stated_respondent
-    )
     return Assessment(screening, category, route)
 
 

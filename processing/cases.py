@@ -16,7 +16,12 @@ from processing.categorise import categorise
 from processing.context import ProcessingContext
 from processing.lifecycle import apply_transition, record_event
 from processing.normalise import Complaint
-from processing.screen import ScreeningInput, screen_complaint
+from processing.screen import (
+    ScreeningDecision,
+    ScreeningInput,
+    lawful_channel,
+    screen_complaint,
+)
 from store.models import Case, Submission
 from store.numbering import next_case_number
 
@@ -62,13 +67,19 @@ def open_case(
 
 
 def step_screen(session: Session, case: Case, ctx: ProcessingContext) -> bool:
-    """Art. 8, 9, 12: accept, or propose not accepting (a clerk confirms)."""
+    """Art. 8, 9, 12: accept, or propose not accepting (a clerk confirms, unless the settings
+    let this reason be sent without review)."""
+    evidence = ctx.router.evidence(case.title, case.body)
     decision = screen_complaint(
         ScreeningInput(
             title=case.title,
             text=case.body,
             complainant_name=case.complainant_name,
-            complainant_contact=case.complainant_email or case.complainant_phone,
+            complainant_contact=(
+                case.complainant_email or case.complainant_phone or case.complainant_id_number
+            ),
+            yuncheng_mentions=evidence.yuncheng,
+            bodies_named=evidence.respondents,
         )
     )
     case.screening = decision.code
@@ -78,6 +89,9 @@ def step_screen(session: Session, case: Case, ctx: ProcessingContext) -> bool:
         workflow.accept(session, case, ctx.workflow, data=decision.as_dict())
         return True
     labels = "；".join(f"{h.article}：{h.label}" for h in decision.hits)
+    if ctx.auto_reject and set(decision.codes) <= ctx.auto_reject:
+        reject_automatically(session, case, decision, ctx, labels)
+        return False
     apply_transition(
         session,
         case,
@@ -88,6 +102,42 @@ def step_screen(session: Session, case: Case, ctx: ProcessingContext) -> bool:
         note=f"建议不予受理，待工作人员确认：{labels}",
     )
     return False
+
+
+def reject_automatically(
+    session: Session,
+    case: Case,
+    decision: ScreeningDecision,
+    ctx: ProcessingContext,
+    labels: str,
+) -> None:
+    """Settings allow these reasons without review: not accepted, and the complainant told
+    why and where to turn (a reply reopens the review, as the letter says)."""
+    now = ctx.clock.now()
+    apply_transition(
+        session,
+        case,
+        "reject",
+        actor=SYSTEM,
+        at=now,
+        data=decision.as_dict(),
+        note=f"按设置 screening.auto_reject 自动不予受理：{labels}",
+    )
+    if not case.complainant_email:
+        return
+    ctx.letters.queue(
+        session,
+        kind="not_accepted",
+        case=case,
+        to_name=case.complainant_name or "投诉举报人",
+        to_address=case.complainant_email,
+        stage="screening",
+        context={
+            "reasons": [{"article": h.article, "label": h.label} for h in decision.hits],
+            "lawful_channel": lawful_channel(decision),
+        },
+        now=now,
+    )
 
 
 def step_categorise(session: Session, case: Case, ctx: ProcessingContext) -> bool:

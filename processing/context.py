@@ -12,11 +12,13 @@ from core.workdays import WorkdayCalendar
 from ingest.archive import RawArchive
 from notifications.letters import LetterWriter
 from processing.deadlines import DeadlineRules
-from processing.route import RouteDecision
+from processing.route import Evidence, RouteDecision
 
 
 class Router(Protocol):
     def route(self, title: str, text: str, *, stated_respondent: str = "") -> RouteDecision: ...
+
+    def evidence(self, title: str, text: str) -> Evidence: ...
 
 
 class CalendarSource(Protocol):
@@ -77,5 +79,7 @@ class ProcessingContext:
     own_addresses: frozenset[str]
     workflow: WorkflowContext
     min_route_confidence: float = 0.3
+    # Screening reasons whose rejection is sent without a clerk's review (screening.auto_reject).
+    auto_reject: frozenset[str] = frozenset()
     # Registered 12345 hotline-centre addresses whose exports are imported, not opened as cases.
     hotline_senders: frozenset[str] = frozenset()

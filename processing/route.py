@@ -28,6 +28,7 @@ import jieba
 from config.units import Unit, UnitRegistry
 from processing.model import ModelHolder, Prediction
 from processing.places import PlaceIndex, PlaceMention, find_places
+from processing.tokenizer import RoutingTokenizer
 from processing.vocabulary import TopicScore, Vocabulary, sector_scores
 
 log = logging.getLogger(__name__)
@@ -53,8 +54,16 @@ class RouteDecision:
     respondent: str = ""
     sector: str = ""
     places: tuple[str, ...] = ()
+    respondents: tuple[str, ...] = ()
+    yuncheng: tuple[str, ...] = ()  # places and units named that are certainly Yuncheng's
     model_version: str = ""
     scores: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    respondents: tuple[str, ...]
+    yuncheng: tuple[str, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,7 +86,7 @@ class SectorChoice:
 def make_tokenizer(cache_dir: Path | None) -> jieba.Tokenizer:
     """A private tokenizer (the global one is shared), initialised from jieba's cache."""
     jieba.setLogLevel(logging.WARNING)
-    tokenizer = jieba.Tokenizer()
+    tokenizer = RoutingTokenizer()
     tokenizer.tmp_dir = str(cache_dir or Path(tempfile.gettempdir()))
     tokenizer.initialize()
     return tokenizer
@@ -149,6 +158,15 @@ class Router:
         mentions = find_places(tokens, self.places)
         choice = self._choose_sector(tokens, title_tokens, sectors)
         return self._decide(respondents, mentions, choice, sectors)
+
+    def evidence(self, title: str, text: str) -> Evidence:
+        """The Yuncheng places and the units named (screening's Art. 12 checks)."""
+        tokens, _ = self.tokenize(title, text)
+        respondents = self._find_respondents(tokens)
+        mentions = find_places(tokens, self.places)
+        return Evidence(
+            tuple(dict.fromkeys(r.text for r in respondents)), _yuncheng(respondents, mentions)
+        )
 
     # -- evidence ---------------------------------------------------------------------------
 
@@ -266,7 +284,8 @@ class Router:
         elif choice is not None:
             unit, confidence = self.registry.get(choice.unit_code), choice.confidence
         else:
-            return self._fallback(("未找到可判断承办单位的单位名称、地名或行业用语",))
+            reasons.append("未找到可判断承办单位的单位名称、地名或行业用语")
+            return self._fallback(tuple(reasons), mentions)
         if choice is not None:
             reasons.extend(choice.reasons)
         return RouteDecision(
@@ -277,6 +296,8 @@ class Router:
             respondent=respondents[0].text if respondents else "",
             sector=sector,
             places=tuple(m.text for m in mentions),
+            respondents=tuple(dict.fromkeys(r.text for r in respondents)),
+            yuncheng=_yuncheng(respondents, mentions),
             model_version=self.model.version,
             scores=choice.scores if choice else {},
         )
@@ -299,15 +320,26 @@ class Router:
                 vote(unit, PLACE_CONFIDENCE)
         return votes
 
-    def _fallback(self, reasons: tuple[str, ...]) -> RouteDecision:
+    def _fallback(
+        self, reasons: tuple[str, ...], mentions: tuple[PlaceMention, ...] = ()
+    ) -> RouteDecision:
         unit = self.registry.get(self.fallback_unit)
         return RouteDecision(
             unit_code=unit.code,
             credit_office_code=unit.credit_office or self.city_credit_office,
             confidence=0.0,
             reasons=reasons,
+            places=tuple(m.text for m in mentions),
+            yuncheng=_yuncheng([], mentions),
             model_version=self.model.version,
         )
+
+
+def _yuncheng(respondents: list[Respondent], mentions: tuple[PlaceMention, ...]) -> tuple[str, ...]:
+    """Names that place the matter in Yuncheng: its places, its counties and the zone, and units
+    written with 运城 (a bare "市教育局" could be another city's)."""
+    units = [r.text for r in respondents if r.territorial or r.text.startswith("运城")]
+    return tuple(dict.fromkeys([*(m.text for m in mentions), *units]))
 
 
 def _best_vote(votes: dict[str, tuple[Unit, float]]) -> tuple[Unit, float]:
