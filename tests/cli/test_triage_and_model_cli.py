@@ -40,7 +40,7 @@ def desk(tmp_path_factory: pytest.TempPathFactory) -> Path:
     box.add(
         mailfactory.complaint(
             subject="答应的事情一直不办",
-            body="我叫李明，电话13835900001。去年答应我们的事情到现在也没有人管，请督促落实。",
+            body="我叫李明，电话13835900001。镇政府去年答应我们的事情到现在也没有人管，请督促落实。",
             message_id="<triage@x>",
         )
     )
