@@ -112,6 +112,8 @@ class MailboxWatcher:
 
     def _serve(self, connection: WatchedConnection) -> None:
         push = self.settings.idle and connection.supports_idle
+        how = "IDLE 即时收取" if push else f"每 {self.settings.poll_seconds:.0f} 秒收取"
+        log.info("已连接邮箱 %s（%s）", self.source.name, how)
         while not self.stop.is_set():
             result = take_new_mail(
                 connection,
@@ -124,6 +126,8 @@ class MailboxWatcher:
             )
             self.failures = 0
             record_poll(self.factory, self.source.name, self.clock, count=result.stored)
+            if result.stored or result.skipped:
+                log.info("邮箱 %s：新收 %s 封", self.source.name, result.stored)
             self.on_round(result)
             if push:
                 connection.wait_for_change(self.settings.idle_seconds, self.stop)
