@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from core.clock import format_local, to_local
 from core.workdays import calendar_warnings
 from notifications.digest import DigestContext, DigestRow, DigestSection, SectionBuilder
+from notifications.digest_imports import import_problems
 from notifications.letters import LETTER_KINDS
 from notifications.render import channel_label
 from processing.lifecycle import ACTIONS, status_label
@@ -324,6 +325,7 @@ DIGEST_SECTIONS: tuple[SectionBuilder, ...] = (
     triage_queue,
     outbox_problems,
     quarantined,
+    import_problems,
     bounces,
     calendar_warnings_section,
     new_cases,

@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import mailbox
 import shutil
+from email.message import EmailMessage
+from email.policy import SMTP
 
 from sqlalchemy import select
 
-from daemon.jobs import ImportFilesJob, ProcessJob
+from core.workdays import WorkdayCalendar
+from daemon.jobs import ImportFilesJob, PollMailJob, ProcessJob
 from ingest.hotline.dropfolder import ready_files
+from notifications.digest import DigestContext, DigestWindow
+from notifications.digest_imports import import_problems
 from store.models import Attachment, Case, CaseEvent, ExpectedRecording, ImportFile, SourceHealth
 from tests.ingest.hotline.conftest import DATA
+
+CAL = WorkdayCalendar()
 
 
 def drop(service, *names: str) -> None:
@@ -127,3 +136,53 @@ def test_file_still_being_copied_is_left_alone(service, tmp_path) -> None:
 def test_hotline_senders_reach_the_processing_context(make_settings, make_service) -> None:
     service = make_service(make_settings(hotline={"senders": ["Gd12345@Yuncheng.example.cn"]}))
     assert service.processing.hotline_senders == frozenset({"gd12345@yuncheng.example.cn"})
+
+
+def test_digest_lists_unreadable_files_and_files_with_bad_rows(service) -> None:
+    drop(
+        service,
+        "merged_title_excel_dates_totals.xlsx",
+        "corrupted_truncated.xlsx",
+        "utf8_bom_comma.csv",
+    )
+    ImportFilesJob(service).run_once()
+    now = service.clock.now()
+    ctx = DigestContext(DigestWindow(now - dt.timedelta(days=1), now), service.registry, CAL)
+    with service.sessions() as session:
+        section = import_problems(session, ctx)
+        later = import_problems(
+            session,
+            DigestContext(DigestWindow(now, now + dt.timedelta(days=1)), service.registry, CAL),
+        )
+    assert section is not None and later is not None and later.rows == ()
+    cells = {row.cells[0]: row.cells for row in section.rows}
+    assert set(cells) == {"merged_title_excel_dates_totals.xlsx", "corrupted_truncated.xlsx"}
+    assert cells["corrupted_truncated.xlsx"][3].startswith("无法读取")
+    assert "1 行未导入" in cells["merged_title_excel_dates_totals.xlsx"][3]
+
+
+def test_export_mailed_by_the_hotline_centre_becomes_cases(make_settings, make_service) -> None:
+    service = make_service(make_settings(hotline={"senders": ["gd@12345.yuncheng.example"]}))
+    message = EmailMessage(policy=SMTP)
+    message["From"] = "运城12345 <gd@12345.yuncheng.example>"
+    message["To"] = "ycsxyb123@126.com"
+    message["Subject"] = "12345工单转办（2026年3月5日）"
+    message["Message-ID"] = "<export-0305@12345.yuncheng.example>"
+    message.set_content("附件为今日转办工单，请查收。")
+    message.add_attachment(
+        (DATA / "merged_title_excel_dates_totals.xlsx").read_bytes(),
+        maintype="application",
+        subtype="vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        filename="工单导出.xlsx",
+    )
+    maildir = service.settings.path(service.settings.intake.maildir_path)
+    maildir.parent.mkdir(parents=True, exist_ok=True)
+    mailbox.Maildir(maildir, create=True).add(message.as_bytes())
+    PollMailJob(service).run_once()
+    ProcessJob(service).run_once()  # the mail: recognised as an export, attachment stored
+    assert "新工单 3 件" in ImportFilesJob(service).run_once()
+    job = ProcessJob(service)
+    job.run_once()
+    assert job.last is not None and job.last.counts == {"complaint": 3}
+    with service.sessions() as session:
+        assert [c.channel for c in session.scalars(select(Case))] == ["hotline"] * 3
