@@ -31,13 +31,13 @@ def _lines(title: str, items: tuple[Item, ...]) -> None:
 
 def _print(report: ReconcileReport) -> None:
     console.print(
-        f"{report.source}：服务器上 {report.on_server} 封，本系统已收取其中 "
+        f"{report.source}：邮箱中现有 {report.on_server} 封，本系统已收取其中 "
         f"{report.on_server - len(report.missing) - len(report.not_yet_fetched)} 封"
         f"（本文件夹累计收取 {report.imported} 封）"
     )
     _lines("缺失：应已收取但本系统没有", report.missing)
     _lines("待收取：下次收件时收取", report.not_yet_fetched)
-    _lines("服务器上已不存在（已移走或删除，存档仍在）", report.gone_from_server)
+    _lines("邮箱中已不存在（已移走或删除，存档仍在）", report.gone_from_server)
     console.print("核对结果：一致。" if report.ok else "核对结果：有缺失，请检查收件状态和日志。")
 
 

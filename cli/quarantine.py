@@ -28,6 +28,7 @@ from core.masking import mask_personal_data
 from daemon.jobs import describe_counts
 from daemon.leader import leader_lock_for
 from daemon.service import Service
+from notifications.letters import CHANNEL_LABELS
 from processing.parse import UnparseableMail, parse_mail
 from processing.pipeline import process_pending
 from store.db import transaction
@@ -98,7 +99,7 @@ def list_quarantine(ctx: click.Context, as_json: bool) -> None:
         [
             [
                 str(i["id"]),
-                i["channel"],
+                CHANNEL_LABELS.get(i["channel"], i["channel"]),
                 format_local(r.received_at),
                 f"{r.size / 1024:.0f} KB",
                 str(i["attempts"]),
