@@ -10,6 +10,8 @@ import click
 from cli.calendar import calendar_group
 from cli.cases import cases_group
 from cli.common import EXIT_BUSY, EXIT_CONFIG, make_service, run_jobs_once
+from cli.deadlines import credit_group, deadlines_group
+from cli.decisions import DECISION_COMMANDS
 from cli.demo import demo_command
 from cli.hotline import hotline_group, web_group
 from cli.letter import letter_group
@@ -93,6 +95,10 @@ def run(ctx: click.Context, once: bool) -> None:
 
 
 cases_group.add_command(route_case_command)
+for command in DECISION_COMMANDS:
+    cases_group.add_command(command)
+cli.add_command(deadlines_group)
+cli.add_command(credit_group)
 cli.add_command(cases_group)
 cli.add_command(model_group)
 cli.add_command(calendar_group)

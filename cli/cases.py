@@ -7,14 +7,22 @@ event naming the operating-system user (Art. 17: an audit trail of who saw what)
 from __future__ import annotations
 
 import datetime as dt
-import getpass
 from typing import Any
 
 import click
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from cli.common import EXIT_NOT_FOUND, console, fail, make_service, print_json, print_table
+from cli.common import (
+    EXIT_NOT_FOUND,
+    EXIT_REFUSED,
+    console,
+    current_staff,
+    fail,
+    make_service,
+    print_json,
+    print_table,
+)
 from config.units import UnitRegistry
 from core.clock import format_local
 from core.masking import (
@@ -26,9 +34,19 @@ from core.masking import (
 )
 from notifications.letters import CHANNEL_LABELS
 from processing.categorise import CATEGORIES
-from processing.lifecycle import STATES, record_event, status_label
+from processing.deadlines import KIND_LABELS
+from processing.decisions import recused_staff
+from processing.lifecycle import ACTIONS, STATES, record_event, status_label
 from store.db import transaction
-from store.models import Case, CaseEvent, OutboxMessage, Submission
+from store.models import (
+    Case,
+    CaseEvent,
+    CreditDecision,
+    Deadline,
+    OutboxMessage,
+    Submission,
+    SupervisionStep,
+)
 
 EVENT_LABELS = {
     "received": "收件立案",
@@ -40,7 +58,6 @@ EVENT_LABELS = {
     "send_to_triage": "转人工分办",
     "staff_routed": "人工分办",
     "transfer": "转办",
-    "acknowledge": "承办单位签收",
     "close_with_result": "承办单位办结",
     "unit_reply_unclear": "承办单位回复无法识别",
     "unit_reply_not_applied": "承办单位指令未执行",
@@ -49,7 +66,19 @@ EVENT_LABELS = {
     "letter_bounced": "函件被退信",
     "letter_delayed": "函件延迟投递",
     "personal_data_viewed": "查看个人信息",
+    # The workflow (processing.lifecycle.ACTIONS) and what it records besides transitions.
+    **{k: v for k, v in ACTIONS.items() if k not in ("accept", "reject", "transfer")},
+    "acknowledge": "承办单位签收",
+    "decline": "承办单位退回",
+    "report_result": "承办单位报送办理结果",
+    "deadline_recomputed": "期限重新计算",
+    "deadline_notice": "到期提醒",
+    "letter_not_sent": "函件未能发出",
+    "appeal_needs_review": "异议待审查",
+    "feedback_updated": "评价更新",
+    "feedback_channel": "评价获得方式",
 }
+DEADLINE_STATUS = {"open": "未完成", "met": "已完成", "void": "已失效"}
 OUTBOX_LABELS = {
     "pending": "待发送",
     "sent": "已发送",
@@ -128,6 +157,10 @@ def case_detail(
             }
             for e in events
         ],
+        "satisfaction": case.satisfaction,
+        "deadlines": _deadlines(session, case),
+        "supervision": _supervision(session, case),
+        "credit": _credit(session, case),
         "letters": [
             {
                 "kind": m.kind,
@@ -140,6 +173,66 @@ def case_detail(
             }
             for m in letters
         ],
+    }
+
+
+def _deadlines(session: Session, case: Case) -> list[dict[str, Any]]:
+    rows = session.scalars(
+        select(Deadline).where(Deadline.case_id == case.id).order_by(Deadline.id)
+    )
+    return [
+        {
+            "stage": d.stage,
+            "kind": d.kind,
+            "label": KIND_LABELS.get(d.kind, d.kind),
+            "due_on": d.due_on.isoformat(),
+            "provisional": d.provisional,
+            "status": d.status,
+            "rule": d.rule,
+            "settled_note": d.settled_note,
+        }
+        for d in rows
+    ]
+
+
+def _supervision(session: Session, case: Case) -> list[dict[str, Any]]:
+    rows = session.scalars(
+        select(SupervisionStep)
+        .where(SupervisionStep.case_id == case.id)
+        .order_by(SupervisionStep.id)
+    )
+    return [
+        {
+            "stage": s.stage,
+            "kind": s.kind,
+            "article_item": s.article_item,
+            "unit": s.unit_code,
+            "due_on": s.due_on.isoformat() if s.due_on else None,
+            "new_due_on": s.new_due_on.isoformat() if s.new_due_on else None,
+            "reason": s.reason,
+            "actor": s.actor,
+            "at": s.created_at.isoformat(),
+        }
+        for s in rows
+    ]
+
+
+def _credit(session: Session, case: Case) -> dict[str, Any] | None:
+    decision = session.scalars(
+        select(CreditDecision)
+        .where(CreditDecision.case_id == case.id)
+        .order_by(CreditDecision.id.desc())
+    ).first()
+    if decision is None:
+        return None
+    return {
+        "dishonesty_confirmed": decision.dishonesty_confirmed,
+        "corrected": decision.corrected,
+        "counts_as_record": decision.counts_as_record,
+        "reason": decision.reason,
+        "decided_by": decision.decided_by,
+        "decided_at": decision.decided_at.isoformat(),
+        "evidence": decision.evidence,
     }
 
 
@@ -204,11 +297,15 @@ def show_case(ctx: click.Context, number: str, as_json: bool, reveal: bool) -> N
         if case is None:
             fail(f"没有编号为 {number} 的案件", EXIT_NOT_FOUND)
         if reveal:
+            staff = current_staff()
+            if staff in recused_staff(session, case):
+                # Art. 17(1), (3): a clerk who stepped aside does not see the complainant.
+                fail(f"{staff} 已申请回避本案，不能查看未遮蔽的个人信息", EXIT_REFUSED)
             record_event(
                 session,
                 case,
                 kind="personal_data_viewed",
-                actor=f"staff:{getpass.getuser()}",
+                actor=f"staff:{staff}",
                 at=service.clock.now(),
             )
         detail = case_detail(session, case, service.registry, reveal=reveal)
@@ -249,6 +346,7 @@ def _print_detail(d: dict[str, Any]) -> None:
         label = EVENT_LABELS.get(e["kind"], e["kind"])
         note = f"　{e['note'].splitlines()[0][:60]}" if e["note"] else ""
         lines.append(f"  {format_local(_parse(e['at']))}  {label}（{e['actor']}）{note}")
+    lines += _deadline_lines(d)
     if d["letters"]:
         lines += ["", "往来函件："]
         for m in d["letters"]:
@@ -257,3 +355,24 @@ def _print_detail(d: dict[str, Any]) -> None:
                 f"{m['subject']} → {m['recipient']}"
             )
     console.print("\n".join(lines))
+
+
+def _deadline_lines(d: dict[str, Any]) -> list[str]:
+    lines = []
+    if d["deadlines"]:
+        lines += ["", "办理期限："]
+        for x in d["deadlines"]:
+            mark = "（暂定）" if x["provisional"] else ""
+            state = DEADLINE_STATUS.get(x["status"], x["status"])
+            lines.append(f"  {x['label']}：{x['due_on']}{mark}　{state}　{x['rule']}")
+    if d["supervision"]:
+        lines += ["", "提醒与督办："]
+        for x in d["supervision"]:
+            what = "到期提醒"
+            if x["kind"] != "notice":
+                what = f"提醒督办函（第二十一条第{x['article_item']}项）"
+            lines.append(f"  {format_local(_parse(x['at']))}  {what}　{x['reason']}")
+    if d["credit"]:
+        verdict = "形成失信记录" if d["credit"]["counts_as_record"] else "不形成失信记录"
+        lines += ["", f"失信认定（第二十四条）：{verdict}。{d['credit']['reason']}"]
+    return lines

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 import json
 import logging
 import os
@@ -30,6 +31,11 @@ EXIT_REFUSED = 5
 # Piped output (scripts, CI logs) is not folded at 80 columns: Chinese tables need the room.
 _stdout_is_tty = sys.stdout.isatty()
 console = Console(highlight=False, width=None if _stdout_is_tty else 200)
+
+
+def current_staff() -> str:
+    """The clerk acting: ``ZWSX_STAFF`` if set (a shared account), else the system user."""
+    return os.environ.get("ZWSX_STAFF", "").strip() or getpass.getuser()
 
 
 def fail(message: str, code: int = 1) -> NoReturn:

@@ -6,8 +6,6 @@ decision is stored as training data for the routing model.
 
 from __future__ import annotations
 
-import getpass
-
 import click
 from sqlalchemy import select
 
@@ -16,6 +14,7 @@ from cli.common import (
     EXIT_NOT_FOUND,
     EXIT_REFUSED,
     console,
+    current_staff,
     fail,
     make_service,
     print_json,
@@ -53,7 +52,7 @@ def route_case_command(  # noqa: PLR0917 - click passes each option as an argume
     known = service.router.vocabulary.sector_units
     if sector and sector not in known:
         fail(f"没有“{sector}”这个行业；可选：{'、'.join(known)}", EXIT_CONFIG)
-    actor = f"staff:{getpass.getuser()}"
+    actor = f"staff:{current_staff()}"
     try:
         with transaction(service.sessions) as session:
             case = session.scalars(

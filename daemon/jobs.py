@@ -24,6 +24,7 @@ from notifications.digest_sections import DIGEST_SECTIONS
 from notifications.monthly import MonthlySender
 from notifications.outbox import OutboxResult, send_due
 from processing.pipeline import ProcessResult, process_pending
+from processing.supervision_run import SupervisionResult, run_supervision
 
 log = logging.getLogger(__name__)
 
@@ -221,6 +222,24 @@ def describe_counts(result: ProcessResult) -> str:
     return "，".join(f"{KIND_LABELS.get(k, k)} {n} 件" for k, n in sorted(result.counts.items()))
 
 
+@dataclass
+class SupervisionJob:
+    """Deadlines recomputed, notices before them and 提醒督办函 after them (Art. 20, 21, 26)."""
+
+    service: Service
+    stop: threading.Event = field(default_factory=threading.Event)
+    name: str = "supervision"
+    label: str = "期限与督办"
+    last: SupervisionResult | None = None
+
+    def run_once(self) -> str:
+        self.last = run_supervision(self.service.sessions, self.service.workflow, stop=self.stop)
+        summary = self.last.summary()
+        if self.last.errors:
+            summary += f"；{len(self.last.errors)} 件出错：{self.last.errors[0]}"
+        return summary
+
+
 def make_jobs(service: Service, stop: threading.Event) -> list[Job]:
     """The jobs in the order ``run --once`` runs them: intake (mail, files), processing,
     digest, sending."""
@@ -228,6 +247,7 @@ def make_jobs(service: Service, stop: threading.Event) -> list[Job]:
         PollMailJob(service, stop),
         ImportFilesJob(service, stop),
         ProcessJob(service, stop),
+        SupervisionJob(service, stop),
         DigestJob(service, stop),
         OutboxJob(service, stop),
     ]

@@ -49,6 +49,7 @@ def interval_for(service: Service, job: Job) -> int:
         "send_outbox": schedule.outbox_seconds,
         "digest": schedule.digest_check_seconds,
         "import_files": schedule.import_seconds,
+        "supervision": schedule.supervision_seconds,
     }[job.name]
 
 

@@ -16,6 +16,12 @@ from sqlalchemy.orm import Session
 from core.clock import format_local, to_local
 from core.workdays import calendar_warnings
 from notifications.digest import DigestContext, DigestRow, DigestSection, SectionBuilder
+from notifications.digest_deadlines import (
+    deadlines_due_soon,
+    deadlines_overdue,
+    provisional_deadlines,
+    supervision_letters,
+)
 from notifications.digest_imports import import_problems
 from notifications.letters import LETTER_KINDS
 from notifications.render import channel_label
@@ -327,8 +333,12 @@ DIGEST_SECTIONS: tuple[SectionBuilder, ...] = (
     quarantined,
     import_problems,
     bounces,
+    deadlines_overdue,
+    deadlines_due_soon,
     calendar_warnings_section,
+    provisional_deadlines,
     new_cases,
     unit_replies,
+    supervision_letters,
     intake_health,
 )

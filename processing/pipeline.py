@@ -54,8 +54,13 @@ class ProcessResult:
     quarantined: list[str] = field(default_factory=list)
 
 
-def run_case_steps(session: Session, case: Case, ctx: ProcessingContext) -> None:
-    for name in CASE_STEPS:
+def run_case_steps(
+    session: Session, case: Case, ctx: ProcessingContext, *, after: str | None = None
+) -> None:
+    """Run ``CASE_STEPS`` in order (those after ``after`` only, e.g. once staff accepted a case
+    the screening had proposed to reject), stopping at the first step that holds the case."""
+    names = CASE_STEPS[CASE_STEPS.index(after) + 1 :] if after else CASE_STEPS
+    for name in names:
         if not STEP_FUNCTIONS[name](session, case, ctx):
             break
 

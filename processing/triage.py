@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from config.units import Unit
 from processing.context import ProcessingContext
+from processing.decisions import recused_staff
 from processing.lifecycle import record_event, target_of
 from processing.workflow import transfer_to_unit
 from store.models import Case, RouteLabel
@@ -37,6 +38,10 @@ def route_by_staff(
     if not reason.strip():
         raise TriageError("请用 --reason 写明分办理由（记入案件并作为训练资料）")
     target_of("transfer", case.status)  # refuses, with the reason, before anything changes
+    if actor.removeprefix("staff:") in recused_staff(session, case):
+        raise TriageError(
+            f"{actor.removeprefix('staff:')} 已申请回避本案（第十七条第（一）项），不能分办"
+        )
     at = now or ctx.clock.now()
     previous = case.unit_code
     label = RouteLabel(

@@ -20,6 +20,7 @@ from sqlalchemy import select
 from core.clock import CHINA_TZ, FixedClock
 from daemon.jobs import make_jobs
 from daemon.service import Service
+from store.db import transaction
 from store.models import Case, CaseEvent, Deadline, OutboxMessage
 from tests import mailfactory
 
@@ -45,8 +46,9 @@ class Desk:
     def at(self, day: str, time: str = "09:00") -> None:
         self.clock.set(beijing(day, time))
 
-    def run(self) -> list[str]:
-        return [job.run_once() for job in make_jobs(self.service, threading.Event())]
+    def run(self) -> dict[str, str]:
+        """Every job once, as ``run --once`` does; job name → its summary."""
+        return {job.name: job.run_once() for job in make_jobs(self.service, threading.Event())}
 
     def complain(self, subject: str, body: str, message_id: str = "<c1@example.com>") -> Case:
         self.box.add(
@@ -121,3 +123,10 @@ class Desk:
                     select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.id)
                 )
             )
+
+
+def decide(desk: Desk, fn, staff: str = "li", **kwargs):  # type: ignore[no-untyped-def]
+    """Run a staff decision (``processing.decisions``) on the newest case, in one transaction."""
+    with transaction(desk.service.sessions) as session:
+        case = session.scalars(select(Case).order_by(Case.id.desc())).first()
+        return fn(session, case, desk.service.workflow, staff=staff, **kwargs)
