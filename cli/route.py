@@ -17,6 +17,7 @@ import click
 
 from cli.common import EXIT_CONFIG, console, fail, make_service, print_json, print_table
 from processing.assess import assess_complaint, assessment_record
+from processing.entities import extract_entities
 from processing.evaluation import (
     Evaluation,
     EvaluationError,
@@ -29,6 +30,16 @@ from processing.normalise import complaint_from_fields
 from processing.training import TrainingError
 
 EXIT_BAD_INPUT = 1
+
+
+def entity_record(text: str) -> dict[str, Any]:
+    """Amounts and dates found in the text (personal details stay out of the output)."""
+    found = extract_entities(text)
+    return {
+        "amounts": [{"text": a.text, "yuan": a.yuan} for a in found.amounts],
+        "dates": [d.isoformat() for d in found.dates],
+        "real_name": found.real_name,
+    }
 
 
 def _complaint_from_line(line: str) -> tuple[Any, Any]:
@@ -63,6 +74,7 @@ def route_command(ctx: click.Context, source: TextIO) -> None:
             click.echo(f"错误：{reason}", err=True)
             continue
         record = assessment_record(item_id, assess_complaint(router, complaint), registry)
+        record["entities"] = entity_record(complaint.text)
         click.echo(json.dumps(record, ensure_ascii=False))
     if bad:
         click.echo(f"共有 {bad} 行无法读取，已在输出中逐行标明。", err=True)

@@ -62,6 +62,7 @@ def test_route_reads_stdin_and_answers_line_for_line(tmp_path: Path) -> None:
     assert out[0]["screening"]["code"] == "accepted"
     assert out[1]["sector"] == "教育文体" and out[1]["screening"]["code"] == "anonymous"
     assert out[1]["reasons"] and 0 < out[1]["confidence"] <= 1
+    assert out[0]["entities"]["real_name"] and out[0]["entities"]["amounts"] == []
 
 
 def test_route_marks_a_bad_line_and_goes_on(tmp_path: Path) -> None:

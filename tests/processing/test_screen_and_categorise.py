@@ -56,6 +56,8 @@ def test_plain_complaint_is_accepted() -> None:
         ("学校违规收费，强制收费", "illegal_fees"),
         ("某科长滥用职权，吃拿卡要", "abuse_of_power"),
         ("办事窗口一直不作为", "other"),
+        ("县里承诺的供暖补贴一直不兑现", "other"),  # a broken promise, but no investment
+        ("引进我们公司时承诺的奖励资金一直不兑现", "investment_breach"),
     ],
 )
 def test_categories(text: str, code: str) -> None:
