@@ -81,9 +81,13 @@ class Submission(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     processed_at: Mapped[dt.datetime | None]
     # Record channels (hotline row, website complaint, paper letter): the normalised record.
-    # For a row of an imported file, ``sha256`` is the hash of this record and ``archive_path``
-    # the archived file; ``import_id`` and ``row_number`` say where the row is in that file.
+    # For a row of an imported file, ``sha256`` and ``archive_path`` are the archived file's;
+    # ``import_id`` and ``row_number`` say where the row is in that file.
     payload: Mapped[dict[str, Any] | None]
+    # sha256 of the canonical payload (a row's content, not its position): a re-exported row
+    # with the same content is "unchanged", with other content an update. Kept apart from
+    # ``sha256`` (the archived file's), which is indexed: random keys there cost bulk imports.
+    record_digest: Mapped[str | None] = mapped_column(String(64))
     import_id: Mapped[int | None] = mapped_column(ForeignKey("import_files.id"), index=True)
     row_number: Mapped[int | None] = mapped_column(Integer)
 

@@ -135,9 +135,9 @@ def _existing(session: Session, keys: Iterable[str]) -> dict[str, str]:
     for start in range(0, len(wanted), 900):  # below SQLite's default variable limit
         chunk = wanted[start : start + 900]
         found.update(
-            (key, digest)
+            (key, digest or "")
             for key, digest in session.execute(
-                select(Submission.source_key, Submission.sha256).where(
+                select(Submission.source_key, Submission.record_digest).where(
                     Submission.source_key.in_(chunk)
                 )
             ).all()
@@ -181,7 +181,7 @@ class RowImporter:
     def __init__(self, deps: ImportDeps, imported: ImportFile, finder: RecordingFinder | None):
         self.deps, self.finder = deps, finder
         self.import_id, self.archive_path = imported.id, imported.archive_path
-        self.size, self.channel = imported.size, imported.channel
+        self.size, self.channel, self.sha256 = imported.size, imported.channel, imported.sha256
         self.summary_counts = {"new": 0, "update": 0, "unchanged": 0, "failed": 0, "skipped": 0}
         self.warnings = 0
         self.recordings = 0
@@ -217,6 +217,7 @@ class RowImporter:
             serialised=("payload",),
             constants={
                 "channel": self.channel,
+                "sha256": self.sha256,
                 "size": self.size,
                 "archive_path": self.archive_path,
                 "received_at": now,
@@ -250,7 +251,7 @@ class RowImporter:
     def _row(item: Stored) -> dict[str, Any]:
         return {
             "source_key": item.key,
-            "sha256": item.row.digest,
+            "record_digest": item.row.digest,
             "kind": "update" if item.kind == "update" else None,
             "payload": item.row.payload_json,  # serialised once, where the row was read
             "row_number": item.record.row,
