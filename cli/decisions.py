@@ -326,6 +326,21 @@ def close_command(  # noqa: PLR0917 - click passes each option as an argument
     run_decision(ctx, number, decide, as_json=as_json)
 
 
+@click.command("recall")
+@click.argument("number")
+@click.option("--reason", required=True, help="撤回转办的理由（如转办有误）")
+@json_option
+@click.pass_context
+def recall_command(ctx: click.Context, number: str, reason: str, as_json: bool) -> None:
+    """撤回已转办的案件，回到待人工分办（再用 cases route 改派承办单位）。"""
+
+    def decide(session: Session, case: Case, wf: WorkflowContext, staff: str) -> str:
+        decisions.recall_transfer(session, case, wf, staff=staff, reason=reason)
+        return "已撤回转办，请用 cases route 改派承办单位，并告知原承办单位"
+
+    run_decision(ctx, number, decide, as_json=as_json)
+
+
 @click.command("reopen")
 @click.argument("number")
 @click.option("--reason", required=True, help="重新办理的理由")
@@ -371,6 +386,7 @@ DECISION_COMMANDS = (
     return_visit_command,
     recuse_command,
     close_command,
+    recall_command,
     reopen_command,
     unit_reply_command,
 )

@@ -117,12 +117,21 @@ class WorkdayCalendar:
     # year → where the file's entries come from (the notice number, e.g. 国办发明电〔2026〕X号).
     year_notes: Mapping[int, str] = field(default_factory=dict)
     allow_provisional: bool = True
+    # day → DayInfo: a calendar never changes once built (a new file makes a new calendar), and
+    # every deadline asks about the same few hundred days.
+    _days: dict[dt.date, DayInfo] = field(default_factory=dict, compare=False, repr=False)
 
     def knows_year(self, year: int) -> bool:
         return year in self.override_years or package_knows_year(year)
 
     def day_info(self, day: dt.date) -> DayInfo:
         """The status of ``day``; a provisional answer for an unknown year (if allowed)."""
+        info = self._days.get(day)
+        if info is None:
+            info = self._days[day] = self._lookup(day)
+        return info
+
+    def _lookup(self, day: dt.date) -> DayInfo:
         if day in self.overrides:
             working = self.overrides[day]
             label = self.override_labels.get(day) or ("调休上班" if working else "放假")

@@ -43,6 +43,11 @@ EVENT_LABELS = {
     "unverified_reply": "未核实来信",
     "complainant_followup": "投诉举报者补充",
     "letter_bounced": "函件被退信",
+    # Flagged by the workflow (issue 6).
+    "appeal_needs_review": "异议待审查",
+    "letter_not_sent": "函件未能发出",
+    "decline": "承办单位退回",
+    "request_extension": "延期申请待审批",
 }
 
 

@@ -321,6 +321,15 @@ def close_case(
     return decision
 
 
+def recall_transfer(
+    session: Session, case: Case, wf: WorkflowContext, *, staff: str, reason: str
+) -> CaseEvent:
+    """Take a transferred case back to triage to re-route it; the unit's deadlines lapse."""
+    actor = _check(session, case, staff, "recall")
+    why = _require(reason, "撤回转办的理由")
+    return move(session, case, "recall", wf, actor=actor, data={"unit": case.unit_code}, note=why)
+
+
 def reopen_case(
     session: Session, case: Case, wf: WorkflowContext, *, staff: str, reason: str
 ) -> CaseEvent:

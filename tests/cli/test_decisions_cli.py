@@ -110,3 +110,16 @@ def test_unit_reply_on_behalf_and_deadlines_list(desk) -> None:
     assert all(d["number"] == number for d in listed)
     shown = zwsx(config, "cases", "show", number)
     assert "办理期限：" in shown.stdout and "签收反馈期限" in shown.stdout
+
+
+def test_recall_then_reroute(desk) -> None:
+    config, number, _ = desk
+    recalled = zwsx(config, "cases", "recall", number, "--reason", "转办有误", "--json")
+    assert recalled.returncode == 0, recalled.stderr
+    assert json.loads(recalled.stdout)["status"] == "triage"
+    rerouted = zwsx(config, "cases", "route", number, "linyi", "--reason", "属临猗县", "--json")
+    assert rerouted.returncode == 0, rerouted.stderr
+    detail = json.loads(zwsx(config, "cases", "show", number, "--json").stdout)
+    states = {d["stage"]: d["status"] for d in detail["deadlines"]}
+    assert states["acknowledge:2"] == "open"
+    assert states["result:1"] == "void"
