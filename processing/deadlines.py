@@ -26,14 +26,6 @@ KIND_LABELS: Mapping[str, str] = {
     "supplementary": "补充调查结果期限",
     "case": "全案办结期限",
 }
-# What the unit or the office must do by each kind of deadline, and the article that says so.
-OBLIGATIONS: Mapping[str, str] = {
-    "acknowledge": "登记签收并向市信用办反馈（第十三条）",
-    "result": "调查核实、依法办理，并将办理结果书面告知市信用办（第十四条）",
-    "supplementary": "完成补充调查并书面报送结果（第十六条）",
-    "case": "全案办结（第十八条）",
-}
-STATUS_LABELS: Mapping[str, str] = {"open": "未到期或未完成", "met": "已完成", "void": "已失效"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -287,8 +279,3 @@ def compute_deadlines(
     for event in sorted(events, key=lambda e: e.id):
         _apply(walk, event)
     return list(walk.specs.values())
-
-
-def is_overdue(spec_status: str, due_on: dt.date, today: dt.date) -> bool:
-    """An open deadline is overdue from the day after its due date."""
-    return spec_status == "open" and today > due_on

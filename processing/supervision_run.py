@@ -20,7 +20,7 @@ from processing.deadline_store import sync_deadlines
 from processing.lifecycle import OPEN_STATES
 from processing.supervision import due_steps, in_office_hours, ladder, sent_stages, take_step
 from store.db import transaction
-from store.models import Case, CaseEvent, Deadline
+from store.models import Case, CaseEvent
 
 log = logging.getLogger(__name__)
 
@@ -72,7 +72,7 @@ def _one_case(session: Session, case: Case, wf: WorkflowContext, result: Supervi
 
 
 def open_case_ids(session: Session) -> list[int]:
-    """Cases that are still open and have ever had a deadline-bearing event."""
+    """Cases still open (not closed, not screened out, not merged as duplicates)."""
     return list(
         session.scalars(
             select(Case.id).where(Case.status.in_(sorted(OPEN_STATES))).order_by(Case.id)
@@ -103,9 +103,3 @@ def run_supervision(
             log.exception("supervision of case %s failed", case_id)
             result.errors.append(f"案件 {case_id}：{type(error).__name__}: {error}")
     return result
-
-
-def open_deadlines(session: Session) -> list[Deadline]:
-    return list(
-        session.scalars(select(Deadline).where(Deadline.status == "open").order_by(Deadline.due_on))
-    )
