@@ -35,6 +35,8 @@ log = logging.getLogger(__name__)
 PROCESSED, FAILED = "processed", "failed"
 # Office and copy tools' temporary names: never read these.
 _TEMPORARY = re.compile(r"^(\.|~\$)|\.(tmp|part|crdownload|partial)$", re.IGNORECASE)
+# What this service itself writes beside files (a clerk's import may leave a report here).
+_OWN_FILES = (".错误报告.csv", ".原因.txt")
 _UNSAFE_NAME = re.compile(r"[\\/\x00-\x1f:*?\"<>|]+")
 
 
@@ -67,7 +69,7 @@ def ready_files(folder: Path, *, now: dt.datetime, settle_seconds: int) -> list[
         return []
     ready = []
     for path in folder.iterdir():
-        if not path.is_file() or _TEMPORARY.search(path.name):
+        if not path.is_file() or _TEMPORARY.search(path.name) or path.name.endswith(_OWN_FILES):
             continue
         if path.suffix.lower() in AUDIO_EXTENSIONS:
             continue

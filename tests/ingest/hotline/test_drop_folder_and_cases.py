@@ -128,6 +128,7 @@ def test_mailed_export_goes_through_the_same_importer(service) -> None:
 def test_file_still_being_copied_is_left_alone(service, tmp_path) -> None:
     (tmp_path / "a.xlsx").write_bytes(b"PK")
     (tmp_path / "~$a.xlsx").write_bytes(b"lock")
+    (tmp_path / "a.xlsx.错误报告.csv").write_bytes(b"report")
     now = service.clock.now()
     assert ready_files(tmp_path, now=now, settle_seconds=0) == [tmp_path / "a.xlsx"]
     assert ready_files(tmp_path, now=now, settle_seconds=10**9) == []
