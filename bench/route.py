@@ -39,7 +39,7 @@ from processing.normalise import Complaint  # noqa: E402
 from processing.routing import build_router  # noqa: E402
 from processing.training import TrainingSet, train_linear_model  # noqa: E402
 
-DEFAULT_MESSAGES = Path("/work/shared/data/messages_dev.jsonl")
+DEFAULT_MESSAGES = ROOT.parent / "shared" / "data" / "messages_dev.jsonl"
 
 STARTUP_CHILD = """
 import sys, time, json

@@ -75,7 +75,7 @@ def check_config(ctx: click.Context) -> None:
 @click.pass_context
 def run(ctx: click.Context, once: bool) -> None:
     """启动服务：定时收取邮件、处理来件、发送邮件。"""
-    service = make_service(ctx, daemon=not once)
+    service = make_service(ctx, daemon=not once, show_warnings=True)
     stop = threading.Event()
     install_signal_handlers(stop)
     if not once:

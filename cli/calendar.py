@@ -84,7 +84,7 @@ def calendar_group() -> None:
 @click.pass_context
 def show_year(ctx: click.Context, year: int, every_day: bool, as_json: bool) -> None:
     """显示系统对某一年每一天（上班或放假）的认定及其依据。"""
-    service = make_service(ctx)
+    service = make_service(ctx, show_warnings=True)
     calendar_file = service.calendar_file
     detail = describe_year(calendar_file.current(), year, every_day=every_day)
     if calendar_file.last_error:

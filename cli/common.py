@@ -44,9 +44,17 @@ def fail(message: str, code: int = 1) -> NoReturn:
 
 
 def load_checked_settings(
-    config_path: str | None, *, strict: bool = True, log_level: str | None = None
+    config_path: str | None,
+    *,
+    strict: bool = True,
+    log_level: str | None = None,
+    show_warnings: bool = True,
 ) -> Settings:
-    """Load settings and run every start-up check; exit with each problem printed if any."""
+    """Load settings and run every start-up check; exit with each problem printed if any.
+
+    Warnings (a calendar running out, a missing staff address …) are for operators: they are
+    printed by the commands operators run (``run``, ``demo``, ``status``, ``calendar``,
+    ``check-config``) and only logged for the everyday clerk commands."""
     path = resolve_config_path(config_path)
     try:
         settings = load_settings(path)
@@ -56,7 +64,10 @@ def load_checked_settings(
     configure_logging(log_level or settings.logging.level)
     report = check_settings(settings, os.environ)
     for warning in report.warnings:
-        click.echo(f"提示：{warning}", err=True)
+        if show_warnings:
+            click.echo(f"提示：{warning}", err=True)
+        else:
+            log.debug("configuration warning: %s", warning)
     if strict and not report.ok:
         _print_problems(report.errors)
         sys.exit(EXIT_CONFIG)
@@ -69,13 +80,17 @@ def _print_problems(problems: Sequence[str]) -> None:
         click.echo(f"  {number}. {problem}", err=True)
 
 
-def make_service(ctx: click.Context, *, daemon: bool = False) -> Service:
+def make_service(
+    ctx: click.Context, *, daemon: bool = False, show_warnings: bool = False
+) -> Service:
     """Build the service once per invocation. Interactive commands log warnings only, unless
     ``--verbose``; the daemon logs at the configured level."""
     if "service" in ctx.obj:
         return ctx.obj["service"]
     level = None if daemon or ctx.obj.get("verbose") else "WARNING"
-    settings = load_checked_settings(ctx.obj["config"], log_level=level)
+    settings = load_checked_settings(
+        ctx.obj["config"], log_level=level, show_warnings=show_warnings or daemon
+    )
     service = Service(settings)
     ctx.obj["service"] = service
     ctx.find_root().call_on_close(service.close)

@@ -97,7 +97,7 @@ def _origin_message_id(service: Service, case: Case | None) -> str:
 @click.pass_context
 def demo_command(ctx: click.Context) -> None:
     """用随附的示例邮件演示完整流程（内置默认设置：SQLite、本地邮件目录、发件写入文件）。"""
-    service = make_service(ctx)
+    service = make_service(ctx, show_warnings=True)
     settings = service.settings
     if settings.intake.source != "maildir" or settings.outbox.transport != "file":
         raise click.UsageError("演示只能在本地邮件目录与文件发信方式下运行（请勿对正式邮箱使用）")

@@ -144,7 +144,7 @@ def _parse(value: str | None) -> dt.datetime | None:
 @click.pass_context
 def status_command(ctx: click.Context, as_json: bool, check: bool) -> None:
     """查看收件状态：各来源最近成功与错误、来件统计、隔离数量。"""
-    service = make_service(ctx)
+    service = make_service(ctx, show_warnings=True)
     with service.sessions() as session:
         report = gather_status(session, service.clock.now())
     report["healthy"] = healthy(report)

@@ -2,22 +2,13 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.cli.runner import run_zwsx
 
 
 def run(*args: str, config: Path | None = None) -> subprocess.CompletedProcess[str]:
-    prefix = ["--config", str(config)] if config else []
-    return subprocess.run(
-        [sys.executable, str(ROOT / "main.py"), *prefix, *args],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        check=False,
-        timeout=60,
-    )
+    return run_zwsx(*args, config=config)
 
 
 def test_calendar_show_2027_is_provisional_with_each_source(tmp_path: Path) -> None:

@@ -3,50 +3,27 @@
 from __future__ import annotations
 
 import json
-import mailbox
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from tests import mailfactory
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.cli.runner import SECRET_ENV, desk_with_mail, run_zwsx
 
 
 def zwsx(config: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ZWSX_")}
-    env["ZWSX_TOKEN_SECRET"] = "cli-test-secret"
-    return subprocess.run(
-        [sys.executable, str(ROOT / "main.py"), "--config", str(config), *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        check=False,
-        cwd=ROOT,
-    )
+    return run_zwsx(*args, config=config, env=SECRET_ENV)
 
 
 @pytest.fixture(scope="module")
 def populated(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    base = tmp_path_factory.mktemp("cli")
-    config = base / "zwsx.toml"
-    config.write_text(f'[service]\nbase_dir = "{base}"\n', encoding="utf-8")
-    (base / "var").mkdir()
-    box = mailbox.Maildir(base / "var" / "maildir", create=True)
-    box.add(
-        mailfactory.complaint(
-            subject="盐湖区政府招商引资承诺不兑现",
-            body="盐湖区人民政府招商引资承诺的补贴不兑现，联系电话13835900001。",
-            message_id="<a@x>",
-        )
+    complaint = mailfactory.complaint(
+        subject="盐湖区政府招商引资承诺不兑现",
+        body="盐湖区人民政府招商引资承诺的补贴不兑现，联系电话13835900001。",
+        message_id="<a@x>",
     )
-    result = zwsx(config, "run", "--once")
-    assert result.returncode == 0, result.stderr
-    assert "新立案 1 件" in result.stdout
-    return config
+    return desk_with_mail(tmp_path_factory.mktemp("cli"), [complaint])
 
 
 def test_list_json_has_the_contract_fields(populated: Path) -> None:

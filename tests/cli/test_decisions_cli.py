@@ -4,51 +4,33 @@ enforced, refusals with exit code 5 (Art. 12, 17, 18, 21, 24)."""
 from __future__ import annotations
 
 import json
-import mailbox
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from tests import mailfactory
+from tests.cli.runner import SECRET_ENV, desk_with_mail, run_zwsx
 
-ROOT = Path(__file__).resolve().parents[2]
 REFUSED = 5
 
 
 def zwsx(config: Path, *args: str, staff: str = "li") -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ZWSX_")}
-    env |= {"ZWSX_TOKEN_SECRET": "cli-test-secret", "ZWSX_STAFF": staff}
-    return subprocess.run(
-        [sys.executable, str(ROOT / "main.py"), "--config", str(config), *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        check=False,
-        cwd=ROOT,
-        timeout=120,
-    )
+    return run_zwsx(*args, config=config, env={**SECRET_ENV, "ZWSX_STAFF": staff})
 
 
 @pytest.fixture(scope="module")
 def desk(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str, str]:
     """One transferred case and one the screening proposes not to accept (anonymous, vague)."""
-    base = tmp_path_factory.mktemp("decisions")
-    config = base / "zwsx.toml"
-    config.write_text(f'[service]\nbase_dir = "{base}"\n', encoding="utf-8")
-    (base / "var").mkdir()
-    box = mailbox.Maildir(base / "var" / "maildir", create=True)
-    box.add(
+    mails = [
         mailfactory.complaint(
             subject="盐湖区政府招商引资承诺不兑现",
             body="盐湖区人民政府招商引资承诺的补贴不兑现，联系电话13835900001。",
             message_id="<a@x>",
-        )
-    )
-    box.add(mailfactory.complaint(subject="投诉", body="乱收费", name="", message_id="<b@x>"))
-    assert zwsx(config, "run", "--once").returncode == 0
+        ),
+        mailfactory.complaint(subject="投诉", body="乱收费", name="", message_id="<b@x>"),
+    ]
+    config = desk_with_mail(tmp_path_factory.mktemp("decisions"), mails)
     cases = json.loads(zwsx(config, "cases", "list", "--json").stdout)
     by_status = {c["status"]: c["number"] for c in cases}
     return config, by_status["transferred"], by_status["screening_review"]
@@ -100,7 +82,8 @@ def test_recused_clerk_is_refused_everywhere(desk) -> None:
     assert reveal.returncode == REFUSED
 
 
-def test_unit_reply_on_behalf_and_deadlines_list(desk) -> None:
+def test_unit_reply_on_behalf_then_recall_and_reroute(desk) -> None:
+    """One story: the clerk records the unit's 签收, then recalls the case and routes it anew."""
     config, number, _ = desk
     result = zwsx(config, "cases", "unit-reply", number, "签收", "--json")
     assert result.returncode == 0, result.stderr
@@ -111,9 +94,6 @@ def test_unit_reply_on_behalf_and_deadlines_list(desk) -> None:
     shown = zwsx(config, "cases", "show", number)
     assert "办理期限：" in shown.stdout and "签收反馈期限" in shown.stdout
 
-
-def test_recall_then_reroute(desk) -> None:
-    config, number, _ = desk
     recalled = zwsx(config, "cases", "recall", number, "--reason", "转办有误", "--json")
     assert recalled.returncode == 0, recalled.stderr
     assert json.loads(recalled.stdout)["status"] == "triage"

@@ -10,7 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli.test_cases_cli import ROOT, zwsx
+from tests.cli.runner import ROOT, SECRET_ENV, run_zwsx
+
+
+def zwsx(config: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return run_zwsx(*args, config=config, env=SECRET_ENV)
+
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "hotline"
 # A clerk's letter file: TOML needs Chinese keys in quotes.

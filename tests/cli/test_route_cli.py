@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-DEV_MESSAGES = Path("/work/shared/data/messages_dev.jsonl")
+from tests.cli.runner import run_zwsx, write_config
+from tests.shared_data import DEV_MESSAGES, absent
+
 ROUTE_FIELDS = {
     "id",
     "unit",
@@ -25,18 +24,7 @@ ROUTE_FIELDS = {
 
 
 def zwsx(tmp_path: Path, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
-    config = tmp_path / "zwsx.toml"
-    config.write_text(f'[service]\nbase_dir = "{tmp_path}"\n', encoding="utf-8")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ZWSX_")}
-    return subprocess.run(
-        [sys.executable, str(ROOT / "main.py"), "--config", str(config), *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        env=env,
-        check=False,
-        cwd=ROOT,
-    )
+    return run_zwsx(*args, config=write_config(tmp_path), stdin=stdin)
 
 
 def test_route_reads_stdin_and_answers_line_for_line(tmp_path: Path) -> None:
@@ -102,7 +90,7 @@ def test_route_eval_refuses_contradictory_options(tmp_path: Path) -> None:
     assert "--folds 只与 --train 一起使用" in result.stderr
 
 
-@pytest.mark.skipif(not DEV_MESSAGES.exists(), reason=f"{DEV_MESSAGES} (shared data) is absent")
+@pytest.mark.skipif(not DEV_MESSAGES.exists(), reason=absent(DEV_MESSAGES))
 def test_curated_vocabulary_alone_on_the_development_messages(tmp_path: Path) -> None:
     """Target of issue 5: the vocabularies alone reach macro-F1 0.75 on the labelled messages."""
     result = zwsx(tmp_path, "route-eval", "--no-train", "--test", str(DEV_MESSAGES), "--json")

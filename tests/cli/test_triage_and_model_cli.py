@@ -3,50 +3,28 @@
 from __future__ import annotations
 
 import json
-import mailbox
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from tests import mailfactory
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.cli.runner import SECRET_ENV, desk_with_mail, run_zwsx
 
 
 def zwsx(config: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ZWSX_")}
-    env["ZWSX_TOKEN_SECRET"] = "cli-test-secret"
-    return subprocess.run(
-        [sys.executable, str(ROOT / "main.py"), "--config", str(config), *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        check=False,
-        cwd=ROOT,
-    )
+    return run_zwsx(*args, config=config, env=SECRET_ENV)
 
 
 @pytest.fixture(scope="module")
 def desk(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A store with one case waiting in triage (nothing in it says who should handle it)."""
-    base = tmp_path_factory.mktemp("triage")
-    config = base / "zwsx.toml"
-    config.write_text(f'[service]\nbase_dir = "{base}"\n', encoding="utf-8")
-    (base / "var").mkdir()
-    box = mailbox.Maildir(base / "var" / "maildir", create=True)
-    box.add(
-        mailfactory.complaint(
-            subject="答应的事情一直不办",
-            body="我叫李明，电话13835900001。镇政府去年答应我们的事情到现在也没有人管，请督促落实。",
-            message_id="<triage@x>",
-        )
+    complaint = mailfactory.complaint(
+        subject="答应的事情一直不办",
+        body="我叫李明，电话13835900001。镇政府去年答应我们的事情到现在也没有人管，请督促落实。",
+        message_id="<triage@x>",
     )
-    result = zwsx(config, "run", "--once")
-    assert result.returncode == 0, result.stderr
-    return config
+    return desk_with_mail(tmp_path_factory.mktemp("triage"), [complaint])
 
 
 def case_number(config: Path) -> str:
@@ -54,7 +32,8 @@ def case_number(config: Path) -> str:
     return str(cases[0]["number"])
 
 
-def test_clerk_routes_a_triage_case_and_it_is_transferred(desk: Path) -> None:
+def route_triage_case_by_clerk(desk: Path) -> None:
+    """A clerk routes the triage case; it is transferred and the route is recorded."""
     number = case_number(desk)
     before = json.loads(zwsx(desk, "cases", "show", number, "--json").stdout)
     assert before["status"] == "triage"
@@ -90,7 +69,8 @@ def test_unknown_unit_and_credit_office_are_refused(desk: Path) -> None:
     assert missing.returncode == 4
 
 
-def test_model_trains_on_history_and_the_service_uses_it(desk: Path, tmp_path: Path) -> None:
+def test_clerk_route_is_transferred_and_becomes_training_data(desk: Path, tmp_path: Path) -> None:
+    route_triage_case_by_clerk(desk)
     too_few = zwsx(desk, "model", "train")
     assert too_few.returncode == 2 and "无法训练分办模型" in too_few.stderr
     history = tmp_path / "history.jsonl"
@@ -115,14 +95,7 @@ def test_model_trains_on_history_and_the_service_uses_it(desk: Path, tmp_path: P
     listed = json.loads(zwsx(desk, "model", "list", "--json").stdout)
     assert [m["active"] for m in listed] == [True]
     probe = '{"id": 1, "title": "", "text": "小黄狗叫个不停"}\n'
-    routed = subprocess.run(
-        [sys.executable, str(ROOT / "main.py"), "--config", str(desk), "route"],
-        input=probe,
-        capture_output=True,
-        text=True,
-        check=False,
-        cwd=ROOT,
-    )
+    routed = run_zwsx("route", config=desk, stdin=probe)
     out = json.loads(routed.stdout)
     assert out["model_version"] == report["version"] and out["sector"] == "城乡建设"
     assert zwsx(desk, "model", "activate", "v9-nothing").returncode == 4

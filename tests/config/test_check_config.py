@@ -3,34 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from config.check import check_settings
 from config.settings import ConfigError, load_settings, parse_settings
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.cli.runner import ROOT, run_zwsx
 
 
 def run_check(
     config: Path | None, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
-    args = [sys.executable, str(ROOT / "main.py")]
-    if config is not None:
-        args += ["--config", str(config)]
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("ZWSX_")}
-    return subprocess.run(
-        [*args, "check-config"],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        env={**clean, **(env or {})},
-        check=False,
-    )
+    return run_zwsx("check-config", config=config, env=env)
 
 
 def write(tmp_path: Path, text: str) -> Path:

@@ -9,8 +9,6 @@ directory in ``ZWSX_SHARED_DIR``); without it the test is skipped and says so.
 from __future__ import annotations
 
 import mailbox
-import os
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -19,13 +17,12 @@ from ingest.intake import poll_mail
 from ingest.maildir import MaildirSource
 from processing.pipeline import process_pending
 from store.models import Submission
+from tests.shared_data import EML_CORPUS, absent
 
-ROOT = Path(__file__).resolve().parents[2]
-SHARED = Path(os.environ.get("ZWSX_SHARED_DIR", ROOT.parent / "shared"))
-CORPUS = SHARED / "data" / "eml"
+CORPUS = EML_CORPUS
 
 
-@pytest.mark.skipif(not CORPUS.is_dir(), reason=f"shared mail corpus not found at {CORPUS}")
+@pytest.mark.skipif(not CORPUS.is_dir(), reason=absent(CORPUS))
 def test_every_shared_mail_is_handled(make_settings, make_service, tmp_path) -> None:
     service = make_service(make_settings(intake={"max_message_mb": 64}))
     files = sorted(p for p in CORPUS.rglob("*") if p.is_file())

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import json
 import logging
-from pathlib import Path
 
 import jieba
 import pytest
 
 from processing.tokenizer import RoutingTokenizer
+from tests.shared_data import DEV_MESSAGES, absent
 
-DEV_MESSAGES = Path("/work/shared/data/messages_dev.jsonl")
 SAMPLES = [
     "盐湖区住建局对小区物业问题长期不作为，物业费每平方米1.5元，电话13835900001。",
     "A市A3区魏家坡小区的iPhone12和ABC公司，2019年12月31日",
@@ -40,7 +39,7 @@ def test_same_tokens_on_samples(pair: tuple[jieba.Tokenizer, RoutingTokenizer]) 
         assert fast.lcut(text, HMM=False) == plain.lcut(text, HMM=False)
 
 
-@pytest.mark.skipif(not DEV_MESSAGES.exists(), reason=f"{DEV_MESSAGES} (shared data) is absent")
+@pytest.mark.skipif(not DEV_MESSAGES.exists(), reason=absent(DEV_MESSAGES))
 def test_same_tokens_on_the_development_messages(
     pair: tuple[jieba.Tokenizer, RoutingTokenizer],
 ) -> None:
