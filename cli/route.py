@@ -25,6 +25,7 @@ from processing.evaluation import (
     evaluate_folds,
     evaluate_split,
     read_labelled,
+    spread,
 )
 from processing.normalise import complaint_from_fields
 from processing.training import TrainingError
@@ -96,6 +97,8 @@ def _figures(result: Evaluation, names: dict[str, str]) -> dict[str, Any]:
         ]
 
     baseline = result.baseline
+    mean, deviation = spread(result.fold_macro_f1)
+    baseline_mean, baseline_deviation = spread(result.baseline_fold_macro_f1)
     return {
         "macro_f1": round(result.router.macro_f1(), 4),
         "accuracy": round(result.router.accuracy, 4),
@@ -104,6 +107,12 @@ def _figures(result: Evaluation, names: dict[str, str]) -> dict[str, Any]:
         "baseline_accuracy": round(baseline.accuracy, 4) if baseline.expected else None,
         "messages": len(result.router.expected),
         "folds": result.folds,
+        "fold_macro_f1": [round(f, 4) for f in result.fold_macro_f1],
+        "fold_macro_f1_mean": round(mean, 4),
+        "fold_macro_f1_std": round(deviation, 4),
+        "baseline_fold_macro_f1": [round(f, 4) for f in result.baseline_fold_macro_f1],
+        "baseline_fold_macro_f1_mean": round(baseline_mean, 4),
+        "baseline_fold_macro_f1_std": round(baseline_deviation, 4),
         "trained": result.trained,
         "per_class": per_class(result.router),
         "confusion": result.router.confusion(),
@@ -174,6 +183,14 @@ def _percent(value: float | None) -> str:
     return "—" if value is None else f"{value:.4f}"
 
 
+def _fold_line(title: str, figures: dict[str, Any], prefix: str) -> str:
+    folds = "、".join(f"{f:.4f}" for f in figures[f"{prefix}fold_macro_f1"])
+    return (
+        f"  {title}各折宏平均 F1：{folds}（平均 {figures[f'{prefix}fold_macro_f1_mean']:.4f}，"
+        f"标准差 {figures[f'{prefix}fold_macro_f1_std']:.4f}）"
+    )
+
+
 def _print_report(figures: dict[str, Any], names: dict[str, str]) -> None:
     how = "随附词表（未训练模型）" if not figures["trained"] else "词表 + 训练所得分办模型"
     split = f"{figures['folds']} 折交叉验证" if figures["folds"] > 1 else "训练集 / 测试集"
@@ -185,6 +202,10 @@ def _print_report(figures: dict[str, Any], names: dict[str, str]) -> None:
         f"{_percent(figures['baseline_macro_f1'])}"
         f"　准确率：{_percent(figures['baseline_accuracy'])}"
     )
+    if figures["folds"] > 1:
+        console.print(_fold_line("分办", figures, ""))
+        if figures["baseline_fold_macro_f1"]:
+            console.print(_fold_line("基线", figures, "baseline_"))
     for title, key in (("分办", "per_class"), ("基线", "baseline_per_class")):
         if figures[key]:
             print_table(

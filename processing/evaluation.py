@@ -78,6 +78,10 @@ class Scores:
         figures = self.per_class({})
         return sum(f.f1 for f in figures) / len(figures) if figures else 0.0
 
+    def since(self, start: int) -> Scores:
+        """The items added from position ``start`` on (one fold's share)."""
+        return Scores(self.expected[start:], self.predicted[start:])
+
     def confusion(self) -> dict[str, dict[str, int]]:
         labels = sorted(set(self.expected) | set(self.predicted))
         pairs = Counter(zip(self.expected, self.predicted, strict=True))
@@ -92,10 +96,21 @@ class Evaluation:
     seconds: float = 0.0
     folds: int = 0
     trained: bool = True
+    # Macro-F1 of each split on its own, to show how much the figure varies between folds.
+    fold_macro_f1: list[float] = field(default_factory=list)
+    baseline_fold_macro_f1: list[float] = field(default_factory=list)
 
     @property
     def messages_per_second(self) -> float:
         return self.routed / self.seconds if self.seconds else 0.0
+
+
+def spread(values: Sequence[float]) -> tuple[float, float]:
+    """Mean and population standard deviation (0 for fewer than two values)."""
+    if not values:
+        return 0.0, 0.0
+    mean = sum(values) / len(values)
+    return mean, (sum((v - mean) ** 2 for v in values) / len(values)) ** 0.5
 
 
 def read_labelled(path: Path, registry: UnitRegistry, sectors: Iterable[str]) -> list[Labelled]:
@@ -162,6 +177,7 @@ class Evaluator:
         labels = [self._training_label(i) for i in train]
         chosen = [(t, label) for t, label in zip(tokens, labels, strict=True) if label]
         allowed = frozenset(label for _, label in chosen) or None
+        routed, compared = len(self.result.router.expected), len(self.result.baseline.expected)
         if self.train:
             model = train_linear_model(
                 TrainingSet(
@@ -176,6 +192,10 @@ class Evaluator:
         self._route_all(test, allowed)
         self._baseline(train, tokens, test)
         self.result.folds += 1
+        self.result.fold_macro_f1.append(self.result.router.since(routed).macro_f1())
+        if len(self.result.baseline.expected) > compared:
+            fold = self.result.baseline.since(compared)
+            self.result.baseline_fold_macro_f1.append(fold.macro_f1())
 
     def _route_all(self, test: Sequence[Labelled], allowed: frozenset[str] | None) -> None:
         started = time.perf_counter()

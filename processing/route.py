@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import logging
 import tempfile
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -231,13 +231,7 @@ class Router:
         return SectorChoice(sector, unit_code, round(confidence, 3), reasons, dict(ranked[:5]))
 
     def _combined_choice(self, topics: list[TopicScore], prediction: Prediction) -> SectorChoice:
-        totals = sector_scores(topics)
-        total = sum(totals.values())
-        combined = {
-            sector: (1 - VOCABULARY_SHARE) * probability
-            + VOCABULARY_SHARE * (totals.get(sector, 0.0) / total if total else probability)
-            for sector, probability in prediction.probabilities.items()
-        }
+        combined = combine_sector_shares(prediction.probabilities, sector_scores(topics))
         ranked = sorted(combined.items(), key=lambda item: -item[1])
         sector, confidence = ranked[0]
         words = "、".join(prediction.top_words(sector))
@@ -347,6 +341,21 @@ class Router:
             yuncheng=_yuncheng([], mentions),
             model_version=self.model.version,
         )
+
+
+def combine_sector_shares(
+    probabilities: Mapping[str, float],
+    vocabulary_totals: Mapping[str, float],
+    share: float = VOCABULARY_SHARE,
+) -> dict[str, float]:
+    """The model's probability of each sector mixed with the sector's share of the vocabulary
+    score (the model alone when no vocabulary word fired)."""
+    total = sum(vocabulary_totals.values())
+    return {
+        sector: (1 - share) * probability
+        + share * (vocabulary_totals.get(sector, 0.0) / total if total else probability)
+        for sector, probability in probabilities.items()
+    }
 
 
 def _yuncheng(respondents: list[Respondent], mentions: tuple[PlaceMention, ...]) -> tuple[str, ...]:

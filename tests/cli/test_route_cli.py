@@ -79,6 +79,8 @@ def test_route_eval_json_has_the_contract_fields(tmp_path: Path) -> None:
     figures = json.loads(result.stdout)
     assert {"macro_f1", "accuracy", "messages_per_second", "baseline_macro_f1"} <= set(figures)
     assert figures["folds"] == 3 and figures["messages"] == 18
+    assert len(figures["fold_macro_f1"]) == len(figures["baseline_fold_macro_f1"]) == 3
+    assert figures["fold_macro_f1_std"] >= 0 and "fold_macro_f1_mean" in figures
     text = zwsx(tmp_path, "route-eval", "--no-train", "--test", str(data))
     assert text.returncode == 0, text.stderr
     assert "宏平均 F1" in text.stdout and "混淆矩阵" in text.stdout

@@ -14,6 +14,7 @@ from processing.evaluation import (
     evaluate_folds,
     evaluate_split,
     read_labelled,
+    spread,
 )
 from processing.route import Router
 
@@ -53,6 +54,12 @@ def test_scores_by_hand() -> None:
     assert scores.accuracy == 0.75
     assert scores.macro_f1() == pytest.approx((2 / 3 + 0.8) / 2)
     assert scores.confusion() == {"a": {"a": 1, "b": 1}, "b": {"a": 0, "b": 2}}
+    assert scores.since(2).accuracy == 1.0 and scores.since(1).expected == ["a", "b", "b"]
+
+
+def test_spread_of_the_folds() -> None:
+    assert spread([0.8, 0.9]) == pytest.approx((0.85, 0.05))
+    assert spread([0.7]) == (0.7, 0.0) and spread([]) == (0.0, 0.0)
 
 
 def test_folds_train_the_model_and_the_baseline(router: Router, tmp_path: Path) -> None:
@@ -62,6 +69,8 @@ def test_folds_train_the_model_and_the_baseline(router: Router, tmp_path: Path) 
     assert len(result.router.expected) == len(items) == len(result.baseline.expected)
     assert result.router.macro_f1() > 0.9
     assert result.messages_per_second > 0
+    assert len(result.fold_macro_f1) == len(result.baseline_fold_macro_f1) == 3
+    assert min(result.fold_macro_f1) <= result.router.macro_f1() + 1e-9
     router.model.replace(None)
 
 
