@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -19,8 +18,7 @@ from processing.training import (
     nb_log_ratios,
     train_linear_model,
 )
-
-DEV_MESSAGES = Path("/work/shared/data/messages_dev.jsonl")
+from tests.shared_data import DEV_MESSAGES, absent
 
 HISTORY = [
     (["物业", "收费", "小区"], "城乡建设"),
@@ -91,7 +89,7 @@ def test_one_sector_cannot_train() -> None:
         train_linear_model(TrainingSet([["物业"]] * 12, ["城乡建设"] * 12), version="t")
 
 
-@pytest.mark.skipif(not DEV_MESSAGES.exists(), reason=f"{DEV_MESSAGES} (shared data) is absent")
+@pytest.mark.skipif(not DEV_MESSAGES.exists(), reason=absent(DEV_MESSAGES))
 def test_learned_routing_on_the_development_messages(router: Router) -> None:
     """5-fold CV on the labelled messages: NB-SVM routing measured 0.891 macro-F1 (the plain SVM
     it replaced 0.882), well above the TF-IDF + LinearSVC baseline (0.837) in every fold."""
