@@ -20,7 +20,7 @@ from processing.feedback import SATISFACTION_LABELS, Satisfaction
 from processing.lifecycle import InvalidTransition, record_event, target_of
 from processing.notices import due_text, queue_to_complainant, queue_to_unit, unit_of
 from processing.replies import parse_unit_command
-from processing.screen import ANONYMOUS, TOO_VAGUE, WORD_RULES
+from processing.screen import ALL_RULES, RULES_BY_CODE
 from processing.workflow import (
     accept,
     apply_feedback,
@@ -35,20 +35,11 @@ class DecisionRefused(Exception):
     """The decision cannot be taken as asked; the message says why, in Chinese."""
 
 
-# Art. 8, 9, 12: the reasons a complaint is not accepted, by code, with the article.
+# Art. 8, 9, 12: the reasons a complaint is not accepted, by code, with the article and label.
+# The screening rules are the one source: the codes staff type are those screening proposes and
+# the README lists.
 REJECTION_REASONS: Mapping[str, tuple[str, str]] = {
-    **{rule.code: (rule.article, rule.label) for rule in (*WORD_RULES, ANONYMOUS, TOO_VAGUE)},
-    "not_handleable": ("第九条第（六）项", "其他通过投诉举报方式不能处理的情形"),
-    "no_specific_act": ("第十二条第（一）项", "未明确被投诉举报的政府部门及政务失信行为"),
-    "outside_city": ("第十二条第（二）项", "被投诉举报的政府部门不在本市行政区域内"),
-}
-# Where a complainant can turn instead (the not-accepted letter names it).
-LAWFUL_CHANNELS: Mapping[str, str] = {
-    "in_litigation": "人民法院诉讼程序",
-    "lawful_channel": "行政复议、行政诉讼或仲裁等法定途径",
-    "criminal": "公安机关等有关部门",
-    "military": "军队有关部门",
-    "outside_city": "被投诉举报单位所在地的有关部门",
+    rule.code: (rule.article, rule.label) for rule in ALL_RULES
 }
 
 
@@ -114,7 +105,8 @@ def reject_case(
     reasons = [
         {"article": REJECTION_REASONS[c][0], "label": REJECTION_REASONS[c][1]} for c in codes
     ]
-    channel = next((LAWFUL_CHANNELS[c] for c in codes if c in LAWFUL_CHANNELS), "")
+    # Where the complainant can turn instead: the first reason that names a channel.
+    channel = next((RULES_BY_CODE[c].channel for c in codes if RULES_BY_CODE[c].channel), "")
     data = {"codes": list(codes), "reasons": reasons, "lawful_channel": channel}
     event = move(session, case, "reject", wf, actor=actor, data=data, note=reason or None)
     queue_to_complainant(
