@@ -16,6 +16,7 @@ from processing.categorise import categorise
 from processing.context import ProcessingContext
 from processing.lifecycle import apply_transition, record_event
 from processing.normalise import Complaint
+from processing.notices import queue_to_complainant
 from processing.screen import (
     ScreeningDecision,
     ScreeningInput,
@@ -112,31 +113,27 @@ def reject_automatically(
     labels: str,
 ) -> None:
     """Settings allow these reasons without review: not accepted, and the complainant told
-    why and where to turn (a reply reopens the review, as the letter says)."""
-    now = ctx.clock.now()
-    apply_transition(
+    why and where to turn (a reply asks staff to review it again, as the letter says)."""
+    event = workflow.move(
         session,
         case,
         "reject",
+        ctx.workflow,
         actor=SYSTEM,
-        at=now,
         data=decision.as_dict(),
         note=f"按设置 screening.auto_reject 自动不予受理：{labels}",
     )
-    if not case.complainant_email:
-        return
-    ctx.letters.queue(
+    # Without a usable address the letter cannot go: recorded for staff to tell them another way.
+    queue_to_complainant(
         session,
+        ctx.workflow,
+        case,
         kind="not_accepted",
-        case=case,
-        to_name=case.complainant_name or "投诉举报人",
-        to_address=case.complainant_email,
-        stage="screening",
+        stage=f"reject:{event.id}",
         context={
             "reasons": [{"article": h.article, "label": h.label} for h in decision.hits],
             "lawful_channel": lawful_channel(decision),
         },
-        now=now,
     )
 
 
