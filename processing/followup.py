@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from notifications.tokens import find_case_token
 from processing.context import ProcessingContext
 from processing.feedback import parse_satisfaction
-from processing.lifecycle import record_event
+from processing.lifecycle import OPEN_STATES, record_event, status_label
 from processing.parse import ParsedMail
 from processing.replies import parse_unit_command
 from processing.trust import ReplyTrust, assess_reply
@@ -150,6 +150,14 @@ def record_complainant_followup(
     *,
     data: Mapping[str, Any] | None = None,
 ) -> str:
+    """Attach the complainant's mail to the case; on a case no longer handled (不予受理, merged,
+    closed) it goes to staff: the not-accepted letter promises a new review on reply (Art. 9),
+    and a closed case may have to be reopened."""
+    note = (mail.new_text or mail.text)[:4000]
+    inactive = case.status not in OPEN_STATES
+    if inactive:
+        data = {**(data or {}), "needs_staff": True, "case_status": case.status}
+        note = f"（案件{status_label(case.status)}，投诉举报者来信，请审查是否重新办理）\n{note}"
     record_event(
         session,
         case,
@@ -158,8 +166,10 @@ def record_complainant_followup(
         at=ctx.clock.now(),
         submission_id=submission.id,
         data=data,
-        note=(mail.new_text or mail.text)[:4000],
+        note=note,
     )
+    if inactive:
+        return f"投诉举报者来信已附入案件（案件{status_label(case.status)}），已转工作人员审查"
     return "投诉举报者补充材料已附入案件"
 
 
