@@ -167,6 +167,11 @@ def test_reply_dated_before_the_letter_is_a_replay(desk: Desk) -> None:
     old = mailfactory.reply(sender=UNIT, subject="回复", body="签收", in_reply_to=letter.message_id)
     old = old.replace(b"Wed, 25 Nov 2026 10:00:00 +0800", b"Mon, 02 Mar 2026 10:00:00 +0800")
     assert desk.deliver(old) == {"unverified": 1}
+    note = events(desk)[-1]
+    assert note.kind == "unverified_reply" and note.data["needs_staff"] is True
+    assert note.data["reason"] == "回复日期早于所回复的函件，疑为旧邮件重放"
+    assert "回复日期早于所回复的函件" in (desk.one(Submission)[-1].kind_reason or "")
+    assert desk.one(Case)[0].status == "transferred"
 
 
 def test_auto_reply_loop_attempt_is_discarded_and_never_answered(desk: Desk) -> None:

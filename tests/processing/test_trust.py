@@ -24,6 +24,18 @@ def reply(**headers: str):
         ("mx.126.com; spf=fail smtp.mailfrom=x.gov.cn; dkim=pass header.d=x.gov.cn", False),
         ("mx.126.com; spf=pass; dkim=pass; dmarc=pass", False),
         ("mx.126.com; dkim=fail; spf=none", True),
+        # A valid signature of another domain says nothing about the From address.
+        ("mx.126.com; spf=fail smtp.mailfrom=x.gov.cn; dkim=pass header.d=evil.example", True),
+        ("mx.126.com; spf=softfail; dkim=pass header.i=@evil.example", True),
+        ("mx.126.com; spf=fail; dkim=pass header.d=x.gov.cn.evil.example", True),
+        ("mx.126.com; spf=fail; dkim=pass (no signing domain)", True),
+        (
+            "mx.126.com; spf=fail; dkim=pass header.d=evil.example; dkim=pass header.d=x.gov.cn",
+            False,
+        ),
+        ("mx.126.com; spf=fail; dkim=pass header.d=GOV.CN", False),  # a parent domain signs
+        ("mx.126.com; spf=fail; dkim=pass header.i=ban@x.gov.cn header.s=s1", False),
+        ("mx.126.com; dkim=pass header.d=evil.example; dkim=fail header.d=x.gov.cn", True),
     ],
 )
 def test_authentication_results(results: str, forged: bool) -> None:
@@ -47,3 +59,11 @@ def test_assess_reply() -> None:
     letter = dt.datetime(2026, 11, 25, 3, 0, tzinfo=dt.UTC)  # 11:00 Beijing; reply says 10:00
     assert not assess_reply("unit", mail, letter_created_at=letter).trusted
     assert assess_reply("unit", mail, letter_created_at=letter - dt.timedelta(hours=1)).trusted
+
+
+def test_forged_reason_says_the_signature_is_not_the_senders() -> None:
+    results = "mx.126.com; spf=fail smtp.mailfrom=x.gov.cn; dkim=pass header.d=evil.example"
+    reason = authentication_failure(reply(**{"Authentication-Results": results}))
+    assert reason == "收件服务器判定发件人 SPF 校验为 fail，且无与发件人域名一致的有效 DKIM 签名"
+    trust = assess_reply("unit", reply(**{"Authentication-Results": results}))
+    assert not trust.trusted and trust.reason.startswith("疑似冒用发件人地址")
