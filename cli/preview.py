@@ -76,7 +76,9 @@ def _case_context(service: Any, template: str, number: str) -> dict[str, Any]:
         overrides: dict[str, Any] = {}
         shows_person = LETTER_KINDS[template][1] == "complainant"
         if template == "transfer":
-            disclosure = decide_contact_disclosure(service.letters.contact_policy, unit, case)
+            disclosure = decide_contact_disclosure(
+                service.letters.contact_policy, unit, case, service.registry
+            )
             overrides = dict(transfer_letter_context(case, unit, disclosure))
             shows_person = disclosure.contact
         context = letter_context(

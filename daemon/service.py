@@ -144,6 +144,7 @@ class Service:
         return LetterWriter(
             env=make_environment(self.settings.site_template_dir()),
             contact_policy=self.settings.disclosure.handling_unit_contact,
+            registry=self.registry,
             settings=LetterSettings(
                 office_name=service.office_name,
                 office_email=service.office_email,

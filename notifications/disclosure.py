@@ -11,12 +11,13 @@ the case as an append-only event: who received which fields, in which letter, un
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from typing import Literal
 
 from sqlalchemy.orm import Session
 
-from config.units import Unit
+from config.units import Unit, UnitRegistry
 from core.masking import mask_email, mask_name, mask_phone
 from processing.lifecycle import record_event
 from store.models import Case
@@ -28,6 +29,8 @@ FIELD_LABELS = {"name": "姓名", "phone": "电话", "email": "电子邮箱"}
 DISCLOSURE_EVENT = "personal_data_disclosed"
 # Aliases this short ("盐湖") would match too much; a respondent is compared on longer names.
 _MIN_NAME_CHARS = 3
+# A department name written as the city's (市教育局) names the city department.
+CITY_PREFIX = "市"
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,20 +45,70 @@ class Disclosure:
         return bool(self.fields)
 
 
-def unit_may_be_respondent(unit: Unit, respondent: str) -> bool:
-    """True unless the case names a respondent that is clearly another body.
-
-    An unknown respondent counts as "may be": a town government complained about is part of the
-    county government that handles the case, and routing does not always name it.
-    """
-    respondent = respondent.strip()
-    if not respondent:
-        return True
+def _own_names_match(unit: Unit, respondent: str) -> bool:
     names = [name for name in unit.names if len(name) >= _MIN_NAME_CHARS]
     return any(name in respondent or respondent in name for name in names)
 
 
-def decide_contact_disclosure(policy: ContactPolicy, unit: Unit, case: Case) -> Disclosure:
+def _territories_named(respondent: str, registry: UnitRegistry) -> set[str]:
+    """Counties and the zone whose name appears, except inside a longer such name ("绛县" in
+    "新绛县")."""
+    spans = [
+        (m.start(), m.start() + len(name), unit.code)
+        for unit in registry.of_kind("county", "zone")
+        for name in unit.names
+        for m in re.finditer(re.escape(name), respondent)
+    ]
+    return {
+        code
+        for a, b, code in spans
+        if not any(x <= a and b <= y and (x, y) != (a, b) for x, y, _ in spans)
+    }
+
+
+def _bodies_named(respondent: str, registry: UnitRegistry) -> set[str]:
+    """Departments and credit offices named by their full name, or as the city's ("市教育局…")."""
+    return {
+        unit.code
+        for unit in registry.of_kind("department", "credit_office")
+        if any(
+            name in respondent
+            if name == unit.name or unit.kind == "credit_office"
+            else name.startswith(CITY_PREFIX) and respondent.startswith(name)
+            for name in unit.names
+        )
+    }
+
+
+def registered_bodies_named(respondent: str, registry: UnitRegistry) -> frozenset[str]:
+    """The codes of the registered units ``respondent`` can be said to name.
+
+    A county or the zone is named by any of its names, so "临猗县教育局" names 临猗县人民政府 (a
+    county bureau is part of the county government). A city department is named only by its full
+    name or a name written as the city's: a bare "教育局" names no level at all.
+    """
+    return frozenset(_territories_named(respondent, registry) | _bodies_named(respondent, registry))
+
+
+def unit_may_be_respondent(
+    unit: Unit, respondent: str, registry: UnitRegistry | None = None
+) -> bool:
+    """False only when the case's respondent is clearly another registered body (Art. 17(3)).
+
+    Anything uncertain counts as "may be": no respondent, a bare department name ("教育局" may
+    be the county's own bureau), a town or a body the registry does not know, a name that also
+    fits ``unit``. Without a registry nothing can be shown to be another body.
+    """
+    respondent = respondent.strip()
+    if not respondent or _own_names_match(unit, respondent) or registry is None:
+        return True
+    named = registered_bodies_named(respondent, registry)
+    return not named or unit.code in named
+
+
+def decide_contact_disclosure(
+    policy: ContactPolicy, unit: Unit, case: Case, registry: UnitRegistry | None = None
+) -> Disclosure:
     """The fields of the complainant's contact details the handling ``unit`` may see."""
     available = tuple(
         key
@@ -68,7 +121,9 @@ def decide_contact_disclosure(policy: ContactPolicy, unit: Unit, case: Case) -> 
     )
     if policy == "never":
         return Disclosure((), "设置为不向承办单位提供联系方式")
-    if policy == "unless_respondent" and unit_may_be_respondent(unit, case.respondent or ""):
+    if policy == "unless_respondent" and unit_may_be_respondent(
+        unit, case.respondent or "", registry
+    ):
         return Disclosure((), "承办单位可能即为被投诉举报单位（第十七条第（三）项）")
     if not available:
         return Disclosure((), "投诉举报者未留联系方式")

@@ -24,7 +24,7 @@ from jinja2 import Environment
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from config.units import Unit
+from config.units import Unit, UnitRegistry
 from core.clock import to_local
 from core.masking import mask_known_names, mask_personal_data
 from notifications.disclosure import (
@@ -224,6 +224,9 @@ class LetterWriter:
     env: Environment
     settings: LetterSettings
     contact_policy: ContactPolicy = "unless_respondent"
+    # Tells a respondent that is clearly another body from one that may be the unit (Art. 17(3));
+    # without it, "unless_respondent" never discloses.
+    registry: UnitRegistry | None = None
 
     def base_context(self, case: Case | None, now: dt.datetime) -> dict[str, Any]:
         return {
@@ -377,7 +380,7 @@ class LetterWriter:
     ) -> OutboxMessage:
         """转办函 to the handling unit (Art. 13, 14); contact details only as policy allows and
         recorded when sent (Art. 17)."""
-        disclosure = decide_contact_disclosure(self.contact_policy, unit, case)
+        disclosure = decide_contact_disclosure(self.contact_policy, unit, case, self.registry)
         letter, new = self._queue(
             session,
             kind="transfer",

@@ -8,7 +8,8 @@ from email.policy import default as default_policy
 import pytest
 from sqlalchemy import select
 
-from config.units import Unit
+from config.settings import DEFAULT_UNITS_FILE
+from config.units import Unit, load_registry
 from notifications.disclosure import (
     DISCLOSURE_EVENT,
     decide_contact_disclosure,
@@ -34,6 +35,7 @@ YANHU = Unit(
     email="yanhu@units.example",
     aliases=("盐湖区", "盐湖"),
 )
+REGISTRY = load_registry(DEFAULT_UNITS_FILE)
 
 
 @pytest.fixture
@@ -55,7 +57,9 @@ def stored_case(session, **changes) -> Case:
 
 
 def writer(policy="unless_respondent") -> LetterWriter:
-    return LetterWriter(env=make_environment(), settings=SETTINGS, contact_policy=policy)
+    return LetterWriter(
+        env=make_environment(), settings=SETTINGS, contact_policy=policy, registry=REGISTRY
+    )
 
 
 def parsed(row: OutboxMessage) -> email.message.EmailMessage:
@@ -129,10 +133,41 @@ def test_headers_of_automatic_mail(sessions, clock) -> None:
 
 
 def test_respondent_detection_is_conservative() -> None:
-    assert unit_may_be_respondent(YANHU, "盐湖区人民政府")
-    assert unit_may_be_respondent(YANHU, "盐湖区住建局")  # part of the county government
-    assert unit_may_be_respondent(YANHU, "")  # unknown: assume it may be
-    assert not unit_may_be_respondent(YANHU, "运城市住房和城乡建设局")
+    assert unit_may_be_respondent(YANHU, "盐湖区人民政府", REGISTRY)
+    assert unit_may_be_respondent(YANHU, "盐湖区住建局", REGISTRY)  # part of the county government
+    assert unit_may_be_respondent(YANHU, "", REGISTRY)  # unknown: assume it may be
+    assert not unit_may_be_respondent(YANHU, "运城市住房和城乡建设局", REGISTRY)
+    assert not unit_may_be_respondent(YANHU, "市住建局", REGISTRY)
+    assert not unit_may_be_respondent(YANHU, "临猗县教育局", REGISTRY)
+
+
+@pytest.mark.parametrize(
+    "respondent",
+    [
+        "教育局",  # the bundled demo's case 2: a bare department names no level (Art. 17(3))
+        "临猗县教育局",  # a county bureau is part of the county government
+        "临猗县信用办",
+        "临晋镇人民政府",  # a town the registry does not list
+        "太原市某公司",  # nothing registered
+    ],
+)
+def test_a_respondent_that_may_be_the_county_is_never_shown_the_complainant(respondent) -> None:
+    linyi = REGISTRY.get("linyi")
+    assert unit_may_be_respondent(linyi, respondent, REGISTRY)
+    case = sample_case()
+    case.respondent = respondent
+    assert decide_contact_disclosure("unless_respondent", linyi, case, REGISTRY).fields == ()
+
+
+def test_a_county_is_not_taken_for_another_whose_name_contains_it() -> None:
+    jiangxian, xinjiang = REGISTRY.get("jiangxian"), REGISTRY.get("xinjiang")
+    assert not unit_may_be_respondent(jiangxian, "新绛县教育局", REGISTRY)
+    assert unit_may_be_respondent(xinjiang, "新绛县教育局", REGISTRY)
+    assert unit_may_be_respondent(jiangxian, "绛县教育局", REGISTRY)
+
+
+def test_without_a_registry_nothing_counts_as_another_body() -> None:
+    assert unit_may_be_respondent(YANHU, "运城市住房和城乡建设局")
 
 
 @pytest.mark.parametrize(
@@ -147,7 +182,7 @@ def test_respondent_detection_is_conservative() -> None:
 def test_contact_disclosure_policy(policy, respondent, fields) -> None:
     case = sample_case()
     case.respondent = respondent
-    assert decide_contact_disclosure(policy, YANHU, case).fields == fields
+    assert decide_contact_disclosure(policy, YANHU, case, REGISTRY).fields == fields
 
 
 def test_transfer_letter_masks_by_default_and_records_each_disclosure(sessions, clock) -> None:
