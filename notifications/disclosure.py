@@ -140,6 +140,10 @@ class ComplainantView:
     email: str
     disclosed: bool
 
+    @property
+    def shown_name(self) -> str:
+        return self.name or "（未署名）"
+
 
 def complainant_view(case: Case, disclosure: Disclosure) -> ComplainantView:
     shown = set(disclosure.fields)

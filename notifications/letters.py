@@ -101,10 +101,6 @@ def make_address(name: str, address: str) -> Address:
     return Address(display_name=one_line(name), addr_spec=checked_address(address))
 
 
-def chinese_date_of(when: dt.datetime) -> str:
-    return chinese_date(to_local(when))
-
-
 def build_email(
     *,
     subject: str,
@@ -179,6 +175,48 @@ def queue_message(
     return row
 
 
+def mask_for_unit(text: str, case: Case | None) -> str:
+    """Text about a case as a unit may read it: personal data and the complainant's name masked
+    (Art. 17(3): nothing identifying the complainant goes to the body complained about)."""
+    names = [case.complainant_name] if case is not None and case.complainant_name else []
+    return mask_known_names(mask_personal_data(text), names)
+
+
+def _masked_value(value: Any, case: Case | None) -> Any:
+    if isinstance(value, str):
+        return mask_for_unit(value, case)
+    if isinstance(value, list | tuple) and all(isinstance(item, str) for item in value):
+        return [mask_for_unit(item, case) for item in value]
+    return value
+
+
+def letter_context(
+    kind: str,
+    case: Case | None,
+    context: Mapping[str, Any],
+    *,
+    office_name: str,
+    office_email: str,
+    now: dt.datetime,
+) -> dict[str, Any]:
+    """Everything a template of ``kind`` sees: the office, the date, the case and its masked
+    title (``title_masked``), then the kind's own ``context``.
+
+    For a letter to a unit every text of ``context`` (a clerk's reason, a result …) is masked
+    like the title; disclosed contact details travel as a ``ComplainantView``, never as text.
+    """
+    if LETTER_KINDS.get(kind, ("", ""))[1] == "unit":
+        context = {key: _masked_value(value, case) for key, value in context.items()}
+    return {
+        "office_name": office_name,
+        "office_email": office_email,
+        "letter_date": chinese_date(now),
+        "case": case,
+        "title_masked": mask_for_unit(case.title or "", case) if case is not None else "",
+        **context,
+    }
+
+
 def transfer_letter_context(
     case: Case,
     unit: Unit,
@@ -191,17 +229,14 @@ def transfer_letter_context(
 ) -> Mapping[str, Any]:
     """Context of the 转办函 (Art. 13, 14): the case masked, contact details per ``disclosure``."""
     disclosure = disclosure or Disclosure((), "默认遮蔽")
-    body = mask_known_names(mask_personal_data(case.body or ""), [case.complainant_name])
-    view = complainant_view(case, disclosure)
+    body = mask_for_unit(case.body or "", case)
     return {
-        "case": case,
         "unit": unit,
         "channel_label": CHANNEL_LABELS.get(case.channel, case.channel),
         "category_label": category_label(case.category),
-        "complainant": view,
-        "complainant_masked": view.name or "（未署名）",
+        "complainant": complainant_view(case, disclosure),
         "body_lines": [line for line in body.splitlines() if line.strip()] or ["（无正文）"],
-        "received_date": chinese_date_of(case.received_at),
+        "received_date": chinese_date(case.received_at),
         "ack_days": ACK_WORKING_DAYS,
         "result_days": RESULT_WORKING_DAYS,
         "ack_due": ack_due,
@@ -217,8 +252,8 @@ class LetterWriter:
     """Templates plus office settings: renders a letter kind and queues it in the outbox.
 
     A letter kind ``k`` is three templates: ``k.subject.j2``, ``k.txt.j2`` and ``k.html.j2``.
-    Every template sees ``office_name``, ``office_email``, ``letter_date`` and ``case`` besides
-    its own context.
+    Every template sees ``office_name``, ``office_email``, ``letter_date``, ``case`` and
+    ``title_masked`` besides its own context.
     """
 
     env: Environment
@@ -228,13 +263,18 @@ class LetterWriter:
     # without it, "unless_respondent" never discloses.
     registry: UnitRegistry | None = None
 
-    def base_context(self, case: Case | None, now: dt.datetime) -> dict[str, Any]:
-        return {
-            "office_name": self.settings.office_name,
-            "office_email": self.settings.office_email,
-            "letter_date": chinese_date_of(now),
-            "case": case,
-        }
+    def context(
+        self, kind: str, case: Case | None, context: Mapping[str, Any], now: dt.datetime
+    ) -> dict[str, Any]:
+        """The full template context of ``kind`` (see ``letter_context``)."""
+        return letter_context(
+            kind,
+            case,
+            context,
+            office_name=self.settings.office_name,
+            office_email=self.settings.office_email,
+            now=now,
+        )
 
     def render(self, kind: str, context: Mapping[str, Any]) -> tuple[str, str, str]:
         subject = one_line(render(self.env, f"{kind}.subject.j2", context))
@@ -287,7 +327,7 @@ class LetterWriter:
         existing = find_queued(session, dedupe_key(case, kind, stage, one_line(to_address)))
         if existing is not None:
             return existing, False
-        subject, text, html = self.render(kind, {**self.base_context(case, now), **context})
+        subject, text, html = self.render(kind, self.context(kind, case, context, now))
         try:
             checked_address(to_address)
         except HeaderError as error:

@@ -15,7 +15,8 @@ from config.units import Unit
 from core.clock import CHINA_TZ
 from notifications.digest import Digest, DigestRow, DigestSection, DigestWindow, digest_context
 from notifications.disclosure import Disclosure
-from notifications.letters import LETTER_KINDS, chinese_date_of, transfer_letter_context
+from notifications.letters import LETTER_KINDS, transfer_letter_context
+from notifications.letters import letter_context as letters_context
 from notifications.monthly import MonthlyStats, UnitLine
 from store.models import Case
 
@@ -152,13 +153,11 @@ def letter_context(
     if kind not in CONTEXTS:
         raise KeyError(f"未知的函件模板：{kind}（可选：{'、'.join(LETTER_KINDS)}）")
     staff = LETTER_KINDS[kind][1] == "staff" and kind != "outbox_alert"
-    base: dict[str, Any] = {
-        "office_name": office_name,
-        "office_email": office_email,
-        "letter_date": chinese_date_of(now),
-        "case": None if staff else case,
-    }
-    return {**base, **CONTEXTS[kind](case, unit), **(overrides or {})}
+    subject = None if staff else case
+    own = {**CONTEXTS[kind](case, unit), **(overrides or {})}
+    return letters_context(
+        kind, subject, own, office_name=office_name, office_email=office_email, now=now
+    )
 
 
 def sample_digest(number: str = "YCSX-2026-000042") -> Digest:

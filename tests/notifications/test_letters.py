@@ -223,3 +223,32 @@ def test_an_unusable_address_becomes_a_failed_letter_not_a_crash(sessions, clock
         )
     assert row.status == "failed" and "收件地址格式不正确" in (row.last_error or "")
     assert row.raw == b""
+
+
+def test_unit_letters_mask_the_title_and_every_text_of_their_context(sessions, clock) -> None:
+    """Art. 17(3): a title naming the complainant and a clerk's reason quoting their phone reach
+    the unit masked, in the subject and both bodies."""
+    with transaction(sessions) as session:
+        case = stored_case(session, title="王堃反映补贴未兑现")
+        row = writer().queue(
+            session,
+            kind="supplementary_investigation",
+            case=case,
+            to_name=YANHU.name,
+            to_address=YANHU.email,
+            stage="s1",
+            context={
+                "unit": YANHU,
+                "reason": "王堃来电（13835900001）称补贴仅到账一半",
+                "due_date": "2026年12月30日",
+                "provisional": False,
+            },
+            now=clock.now(),
+        )
+    message = parsed(row)
+    for text in (
+        message.get_body(("plain",)).get_content(),
+        message.get_body(("html",)).get_content(),
+    ):
+        assert "王*反映补贴未兑现" in text and "王*来电（138****0001）" in text
+        assert "王堃" not in text and "13835900001" not in text

@@ -14,7 +14,7 @@ from jinja2 import UndefinedError
 
 from notifications.letters import LETTER_KINDS
 from notifications.render import TEMPLATE_DIR, make_environment, render
-from notifications.samples import letter_context, sample_case, sample_unit
+from notifications.samples import CONTEXTS, letter_context, sample_case, sample_unit
 
 GOLDEN_DIR = Path(__file__).parent / "golden"
 PARTS = {"subject": "subject", "txt": "txt", "html": "html"}
@@ -45,12 +45,24 @@ def test_every_kind_has_three_templates_and_no_strays() -> None:
 
 @pytest.mark.parametrize("kind", sorted(LETTER_KINDS))
 def test_missing_context_key_is_an_error_not_a_blank(kind: str) -> None:
-    context = letter_context(kind, sample_case(), sample_unit())
-    key = list(context)[-1]  # the last key is specific to the kind
-    del context[key]
-    with pytest.raises(UndefinedError):
+    """Each key the kind's caller passes is used by some part, and a part that uses it fails
+    without it instead of rendering a blank; a part that does not use it renders unchanged."""
+    case, unit = sample_case(), sample_unit()
+    full = letter_context(kind, case, unit)
+    keys = list(CONTEXTS[kind](case, unit)) or ["case"]
+    env = make_environment()
+    for key in keys:
+        context = {k: v for k, v in full.items() if k != key}
+        failed = []
         for part in PARTS:
-            render(make_environment(), f"{kind}.{part}.j2", context)
+            name = f"{kind}.{part}.j2"
+            try:
+                output = render(env, name, context)
+            except UndefinedError:
+                failed.append(part)
+            else:
+                assert output == render(env, name, full), (kind, part, key)
+        assert failed, f"{kind}: no part uses {key}"
 
 
 def test_html_escapes_citizen_text() -> None:
@@ -65,14 +77,18 @@ def test_html_escapes_citizen_text() -> None:
 
 
 def test_unit_letters_never_show_unmasked_personal_data() -> None:
+    """Art. 17(3): the name in the title, a phone in a clerk's reason, the complainant's own words
+    reach a unit masked, in every part of every unit letter."""
     case = sample_case()
-    case.title = "请联系13835900001处理"
+    case.title = "王堃反映盐湖区补贴未兑现，请联系13835900001"
     env = make_environment()
     for kind, (_label, audience) in LETTER_KINDS.items():
         if audience != "unit":
             continue
-        context = letter_context(kind, case, sample_unit())
+        reason = {"reason": "王堃来电（13835900001，wangkun2025@126.com）称补贴仅到账一半"}
+        context = letter_context(kind, case, sample_unit(), overrides=reason)
         for part in PARTS:
             output = render(env, f"{kind}.{part}.j2", context)
+            assert "王*" in output or (part == "subject" and kind != "transfer"), (kind, part)
             for secret in ("13835900001", "wangkun2025@126.com", "王堃"):
                 assert secret not in output, (kind, part, secret)
