@@ -1,12 +1,14 @@
 """Staff commands on cases: list and show, in Chinese, with --json for scripts.
 
-Personal data is masked unless ``--reveal`` is given; each reveal is recorded on the case as an
-event naming the operating-system user (Art. 17: an audit trail of who saw what).
+Personal data and the complainant's name are masked everywhere (title, body, notes, letters)
+unless ``--reveal`` is given; each reveal is recorded on the case as an event naming the clerk
+(Art. 17: an audit trail of who saw what).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 import click
@@ -23,15 +25,10 @@ from cli.common import (
     print_json,
     print_table,
 )
+from cli.outbox import shown_recipient
 from config.units import UnitRegistry
 from core.clock import format_local
-from core.masking import (
-    mask_email,
-    mask_id_number,
-    mask_name,
-    mask_personal_data,
-    mask_phone,
-)
+from core.masking import mask_email, mask_id_number, mask_name, mask_phone, mask_text
 from notifications.letters import CHANNEL_LABELS
 from processing.categorise import CATEGORIES
 from processing.deadlines import KIND_LABELS
@@ -93,7 +90,29 @@ def _unit_name(registry: UnitRegistry, code: str | None) -> str:
     return unit.name if unit else (code or "")
 
 
-def case_summary(case: Case, registry: UnitRegistry) -> dict[str, Any]:
+Shown = Callable[[str | None], str]
+
+
+def shown_text(case: Case, *, reveal: bool) -> Shown:
+    """How text about ``case`` is shown: as stored with ``--reveal``, else with personal data and
+    the complainant's name masked (Art. 17). One function for the table and the JSON."""
+    if reveal:
+        return lambda text: text or ""
+    names = [case.complainant_name]
+    return lambda text: mask_text(text, names)
+
+
+def _shown_tree(value: Any, shown: Shown) -> Any:
+    if isinstance(value, str):
+        return shown(value)
+    if isinstance(value, list):
+        return [_shown_tree(item, shown) for item in value]
+    if isinstance(value, dict):
+        return {key: _shown_tree(item, shown) for key, item in value.items()}
+    return value
+
+
+def case_summary(case: Case, registry: UnitRegistry, *, reveal: bool = False) -> dict[str, Any]:
     return {
         "number": case.number,
         "status": case.status,
@@ -102,7 +121,7 @@ def case_summary(case: Case, registry: UnitRegistry) -> dict[str, Any]:
         "unit_name": _unit_name(registry, case.unit_code),
         "channel": case.channel,
         "received_at": case.received_at.isoformat(),
-        "title": case.title,
+        "title": shown_text(case, reveal=reveal)(case.title),
         "category": case.category,
         "updated_at": case.updated_at.isoformat(),
     }
@@ -124,55 +143,63 @@ def _complainant(case: Case, *, reveal: bool) -> dict[str, str]:
     }
 
 
-def case_detail(
-    session: Session, case: Case, registry: UnitRegistry, *, reveal: bool
-) -> dict[str, Any]:
+def _events(session: Session, case: Case, shown: Shown) -> list[dict[str, Any]]:
     events = session.scalars(
         select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.id)
     )
+    return [
+        {
+            "at": e.at.isoformat(),
+            "actor": shown(e.actor),  # "unknown:<sender address>" for an unverified reply
+            "kind": e.kind,
+            "from": e.from_status,
+            "to": e.to_status,
+            "submission_id": e.submission_id,
+            "note": shown(e.note),
+        }
+        for e in events
+    ]
+
+
+def _letters(session: Session, case: Case, shown: Shown, *, reveal: bool) -> list[dict[str, Any]]:
     letters = session.scalars(
         select(OutboxMessage).where(OutboxMessage.case_id == case.id).order_by(OutboxMessage.id)
     )
-    text = (lambda s: s) if reveal else mask_personal_data
+    return [
+        {
+            "kind": m.kind,
+            "recipient": m.recipient if reveal else shown_recipient(m),
+            "subject": shown(m.subject),
+            "status": m.status,
+            "message_id": m.message_id,
+            "sent_at": m.sent_at.isoformat() if m.sent_at else None,
+            "last_error": shown(m.last_error),
+        }
+        for m in letters
+    ]
+
+
+def case_detail(
+    session: Session, case: Case, registry: UnitRegistry, *, reveal: bool
+) -> dict[str, Any]:
+    shown = shown_text(case, reveal=reveal)
     return {
-        **case_summary(case, registry),
-        "body": text(case.body),
+        **case_summary(case, registry, reveal=reveal),
+        "body": shown(case.body),
         "complainant": _complainant(case, reveal=reveal),
         "respondent": case.respondent,
         "credit_office": case.credit_office_code,
         "screening": case.screening,
         "route_confidence": case.route_confidence,
-        "route_reasons": (case.route_detail or {}).get("reasons", []),
-        "result_text": text(case.result_text or ""),
+        "route_reasons": [shown(r) for r in (case.route_detail or {}).get("reasons", [])],
+        "result_text": shown(case.result_text),
         "closed_at": case.closed_at.isoformat() if case.closed_at else None,
-        "events": [
-            {
-                "at": e.at.isoformat(),
-                "actor": e.actor,
-                "kind": e.kind,
-                "from": e.from_status,
-                "to": e.to_status,
-                "submission_id": e.submission_id,
-                "note": text(e.note or ""),
-            }
-            for e in events
-        ],
+        "events": _events(session, case, shown),
         "satisfaction": case.satisfaction,
         "deadlines": _deadlines(session, case),
-        "supervision": _supervision(session, case),
-        "credit": _credit(session, case),
-        "letters": [
-            {
-                "kind": m.kind,
-                "recipient": m.recipient,
-                "subject": m.subject,
-                "status": m.status,
-                "message_id": m.message_id,
-                "sent_at": m.sent_at.isoformat() if m.sent_at else None,
-                "last_error": m.last_error,
-            }
-            for m in letters
-        ],
+        "supervision": _shown_tree(_supervision(session, case), shown),
+        "credit": _shown_tree(_credit(session, case), shown),
+        "letters": _letters(session, case, shown, reveal=reveal),
     }
 
 
@@ -267,7 +294,7 @@ def list_cases(ctx: click.Context, status: str | None, limit: int, as_json: bool
             s["unit_name"],
             CHANNEL_LABELS.get(s["channel"], s["channel"]),
             format_local(_parse(s["received_at"])),
-            mask_personal_data(s["title"]),
+            s["title"],
         ]
         for s in summaries
     ]

@@ -59,6 +59,12 @@ def mask_known_names(text: str, names: list[str] | tuple[str, ...]) -> str:
     return text
 
 
+def mask_text(text: str | None, names: list[str] | tuple[str, ...] = ()) -> str:
+    """Everything this module masks, then the known ``names``: the one call for free text about
+    a case (a title, a body, a note), so that no caller forgets the names."""
+    return mask_known_names(mask_personal_data(text or ""), [n for n in names if n])
+
+
 def mask_name(name: str | None) -> str:
     """张** for a Chinese name, the first letter for others; empty stays empty."""
     if not name:

@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 
 from config.units import Unit, UnitRegistry
 from core.clock import to_local
-from core.masking import mask_known_names, mask_personal_data
+from core.masking import mask_text
 from notifications.disclosure import (
     ContactPolicy,
     Disclosure,
@@ -178,8 +178,7 @@ def queue_message(
 def mask_for_unit(text: str, case: Case | None) -> str:
     """Text about a case as a unit may read it: personal data and the complainant's name masked
     (Art. 17(3): nothing identifying the complainant goes to the body complained about)."""
-    names = [case.complainant_name] if case is not None and case.complainant_name else []
-    return mask_known_names(mask_personal_data(text), names)
+    return mask_text(text, [case.complainant_name] if case is not None else [])
 
 
 def _masked_value(value: Any, case: Case | None) -> Any:
