@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from config.units import UnitRegistry
 from core.clock import Clock, to_local
-from core.masking import mask_personal_data
+from core.masking import mask_text
 from core.workdays import UnknownYear, WorkdayCalendar
 from notifications.letters import LetterWriter
 from store.db import transaction
@@ -37,10 +37,12 @@ class DigestWindow:
 
 @dataclass(frozen=True, slots=True)
 class DigestRow:
-    """One line of a section; ``case_number`` (may be empty) is what the row links to."""
+    """One line of a section; ``case_number`` (may be empty) is what the row links to; ``names``
+    are the people the row's case knows (its complainant), masked wherever they appear."""
 
     case_number: str
     cells: tuple[str, ...]
+    names: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +54,8 @@ class DigestSection:
     summary: str = ""
     # Status sections (intake health) are shown but are not news: a day with only those is quiet.
     actionable: bool = True
+    # Most characters shown per column (0: all), counted after masking.
+    limits: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -82,13 +86,26 @@ class Digest:
         return not any(section.actionable for section in self.sections)
 
 
+def shorten(text: str, limit: int) -> str:
+    """One line of at most ``limit`` characters, "…" marking a cut."""
+    text = " ".join(text.split())
+    return text if not limit or len(text) <= limit else text[: limit - 1] + "…"
+
+
 def masked_section(section: DigestSection) -> DigestSection:
-    """Mask personal data in every cell and summary (Art. 17), whoever built the section."""
+    """Mask personal data and the rows' known names in every cell and the summary (Art. 17),
+    whoever built the section; only then cut long cells, so that no cut hides a number from the
+    masking ("1381234567…")."""
+
+    def cell(row: DigestRow, index: int, text: str) -> str:
+        limit = section.limits[index] if index < len(section.limits) else 0
+        return shorten(mask_text(text, row.names), limit)
+
     rows = tuple(
-        DigestRow(row.case_number, tuple(mask_personal_data(cell) for cell in row.cells))
+        DigestRow(row.case_number, tuple(cell(row, i, c) for i, c in enumerate(row.cells)))
         for row in section.rows
     )
-    return replace(section, rows=rows, summary=mask_personal_data(section.summary))
+    return replace(section, rows=rows, summary=mask_text(section.summary))
 
 
 def build_digest(

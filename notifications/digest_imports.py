@@ -14,12 +14,12 @@ from notifications.digest import DigestContext, DigestRow, DigestSection
 from notifications.render import channel_label
 from store.models import ImportFile
 
-ERROR_CHARS = 80
+ERROR_CHARS = 100
 
 
 def _outcome(item: ImportFile) -> str:
     if item.status == "failed":
-        return f"无法读取：{(item.error or '')[:ERROR_CHARS]}"
+        return f"无法读取：{item.error or ''}"
     return f"{item.rows_failed} 行未导入，见错误报告 {item.report_path or ''}".strip()
 
 
@@ -53,4 +53,5 @@ def import_problems(session: Session, ctx: DigestContext) -> DigestSection | Non
         summary=(
             "无法读取的文件已移入 failed/（旁附原因）；其余的行已导入，有误的行请按错误报告核对。"
         ),
+        limits=(0, 0, 0, ERROR_CHARS),
     )

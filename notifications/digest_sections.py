@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -51,22 +52,29 @@ EVENT_LABELS = {
 }
 
 
-def _short(text: str | None, limit: int = TITLE_CHARS) -> str:
-    text = " ".join((text or "").split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
 def _last_line(text: str | None) -> str:
     lines = [line for line in (text or "").strip().splitlines() if line.strip()]
-    return _short(lines[-1] if lines else "", ERROR_CHARS)
+    return lines[-1] if lines else ""
 
 
-def _case_numbers(session: Session, ids: Iterable[int | None]) -> dict[int, str]:
+@dataclass(frozen=True, slots=True)
+class CaseRef:
+    number: str
+    names: tuple[str, ...]
+
+
+def _case_refs(session: Session, ids: Iterable[int | None]) -> dict[int, CaseRef]:
+    """Number and complainant of each case, for rows about events or letters of those cases."""
     wanted = {i for i in ids if i is not None}
     if not wanted:
         return {}
-    rows = session.execute(select(Case.id, Case.number).where(Case.id.in_(wanted)))
-    return {case_id: number for case_id, number in rows}
+    rows = session.execute(
+        select(Case.id, Case.number, Case.complainant_name).where(Case.id.in_(wanted))
+    )
+    return {case_id: CaseRef(number, (name,)) for case_id, number, name in rows}
+
+
+NO_CASE = CaseRef("", ())
 
 
 def new_cases(session: Session, ctx: DigestContext) -> DigestSection | None:
@@ -88,14 +96,16 @@ def new_cases(session: Session, ctx: DigestContext) -> DigestSection | None:
                 (
                     c.number,
                     channel_label(c.channel),
-                    _short(c.title),
+                    c.title,
                     status_label(c.status),
                     ctx.unit_name(c.unit_code) if c.unit_code else "—",
                 ),
+                (c.complainant_name,),
             )
             for c in cases
         ),
         summary=summary,
+        limits=(0, 0, TITLE_CHARS),
     )
 
 
@@ -112,14 +122,16 @@ def triage_queue(session: Session, ctx: DigestContext) -> DigestSection | None:
                 (
                     c.number,
                     format_local(c.received_at),
-                    _short(c.title),
+                    c.title,
                     ctx.unit_name(c.unit_code),
                     "—" if c.route_confidence is None else f"{c.route_confidence:.2f}",
                 ),
+                (c.complainant_name,),
             )
             for c in cases
         ),
         summary=f"共 {len(cases)} 件，请使用 cases show 查看分办依据后分办。",
+        limits=(0, 0, TITLE_CHARS),
     )
 
 
@@ -140,11 +152,13 @@ def screening_review(session: Session, ctx: DigestContext) -> DigestSection | No
         rows=tuple(
             DigestRow(
                 c.number,
-                (c.number, format_local(c.received_at), _short(c.title), _screening_reasons(c)),
+                (c.number, format_local(c.received_at), c.title, _screening_reasons(c)),
+                (c.complainant_name,),
             )
             for c in cases
         ),
         summary=f"共 {len(cases)} 件，系统仅提出建议，须由工作人员确认。",
+        limits=(0, 0, TITLE_CHARS),
     )
 
 
@@ -161,39 +175,41 @@ def _window_events(session: Session, ctx: DigestContext) -> list[CaseEvent]:
 def needs_staff(session: Session, ctx: DigestContext) -> DigestSection | None:
     """Events since the previous digest that asked for a person (``data.needs_staff``)."""
     events = [e for e in _window_events(session, ctx) if (e.data or {}).get("needs_staff")]
-    numbers = _case_numbers(session, (e.case_id for e in events))
+    refs = _case_refs(session, (e.case_id for e in events))
     return DigestSection(
         key="needs_staff",
         title="需要工作人员处理",
         columns=("案件编号", "时间", "事项", "说明"),
         rows=tuple(
             DigestRow(
-                numbers.get(e.case_id, ""),
+                refs.get(e.case_id, NO_CASE).number,
                 (
-                    numbers.get(e.case_id, ""),
+                    refs.get(e.case_id, NO_CASE).number,
                     format_local(e.at),
                     EVENT_LABELS.get(e.kind, e.kind),
-                    _short(e.note, ERROR_CHARS),
+                    e.note or "",
                 ),
+                refs.get(e.case_id, NO_CASE).names,
             )
             for e in events
         ),
+        limits=(0, 0, 0, ERROR_CHARS),
     )
 
 
 def unit_replies(session: Session, ctx: DigestContext) -> DigestSection | None:
     """What handling units did by email since the previous digest (签收, 办结 …)."""
     events = [e for e in _window_events(session, ctx) if e.actor.startswith("unit:")]
-    numbers = _case_numbers(session, (e.case_id for e in events))
+    refs = _case_refs(session, (e.case_id for e in events))
     return DigestSection(
         key="unit_replies",
         title="承办单位回复",
         columns=("案件编号", "时间", "承办单位", "事项"),
         rows=tuple(
             DigestRow(
-                numbers.get(e.case_id, ""),
+                refs.get(e.case_id, NO_CASE).number,
                 (
-                    numbers.get(e.case_id, ""),
+                    refs.get(e.case_id, NO_CASE).number,
                     format_local(e.at),
                     ctx.unit_name(e.actor.removeprefix("unit:")),
                     EVENT_LABELS.get(e.kind, e.kind),
@@ -214,25 +230,27 @@ def outbox_problems(session: Session, ctx: DigestContext) -> DigestSection | Non
         )
         .order_by(OutboxMessage.id)
     ).all()
-    numbers = _case_numbers(session, (r.case_id for r in rows))
+    refs = _case_refs(session, (r.case_id for r in rows))
     return DigestSection(
         key="outbox_problems",
         title="发信失败、退信或多次重试",
         columns=("案件编号", "函件", "收件人", "状态", "原因"),
         rows=tuple(
             DigestRow(
-                numbers.get(r.case_id or 0, ""),
+                refs.get(r.case_id or 0, NO_CASE).number,
                 (
-                    numbers.get(r.case_id or 0, "—"),
+                    refs.get(r.case_id or 0, NO_CASE).number or "—",
                     LETTER_KINDS.get(r.kind, (r.kind, ""))[0],
                     r.recipient,
                     OUTBOX_PROBLEM_LABELS.get(r.status, f"重试中（已试 {r.attempts} 次）"),
-                    _short(r.last_error, ERROR_CHARS),
+                    r.last_error or "",
                 ),
+                refs.get(r.case_id or 0, NO_CASE).names,
             )
             for r in rows
         ),
         summary="处理后可用 outbox retry 编号 重新发送，或 outbox cancel 编号 取消。",
+        limits=(0, 0, 0, 0, ERROR_CHARS),
     )
 
 
@@ -252,11 +270,10 @@ def bounces(session: Session, ctx: DigestContext) -> DigestSection | None:
         title="退信",
         columns=("来件", "收到时间", "说明"),
         rows=tuple(
-            DigestRow(
-                "", (str(s.id), format_local(s.received_at), _short(s.kind_reason, ERROR_CHARS))
-            )
+            DigestRow("", (str(s.id), format_local(s.received_at), s.kind_reason or ""))
             for s in items
         ),
+        limits=(0, 0, ERROR_CHARS),
     )
 
 
@@ -282,6 +299,7 @@ def quarantined(session: Session, ctx: DigestContext) -> DigestSection | None:
             for s in items
         ),
         summary=f"共 {len(items)} 件，原件已存档，未丢失。",
+        limits=(0, 0, 0, ERROR_CHARS),
     )
 
 
@@ -306,13 +324,14 @@ def intake_health(session: Session, ctx: DigestContext) -> DigestSection | None:
                     format_local(h.last_success_at),
                     str(h.last_count),
                     str(h.consecutive_failures),
-                    _short(h.last_error, ERROR_CHARS) or "—",
+                    h.last_error or "—",
                 ),
             )
             for h in sources
         ),
         summary="有来源收件异常，请检查。" if problem else "各来源收件正常。",
         actionable=problem,
+        limits=(0, 0, 0, 0, ERROR_CHARS),
     )
 
 

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from core.clock import CHINA_TZ, FixedClock
 from core.workdays import WorkdayCalendar
 from daemon.jobs import DigestJob
-from notifications.digest import digest_due
+from notifications.digest import DigestRow, DigestSection, digest_due, masked_section
 from store.db import transaction
 from store.models import Case, CaseEvent, OutboxMessage, SourceHealth, Submission
 
@@ -213,3 +213,43 @@ def test_case_link_in_html(make_settings, make_service, database_url, clock) -> 
 def test_no_staff_no_digest(make_settings, make_service) -> None:
     service = make_service(make_settings())
     assert "staff.emails" in DigestJob(service).run_once()
+
+
+def test_cells_are_masked_before_they_are_cut() -> None:
+    """A cut must never leave part of a number the masking no longer recognises."""
+    title = "关于某某局拖欠工程款问题的反映请联系13812345678谢谢"
+    section = DigestSection(
+        "k", "标题", ("标题", "说明"), (DigestRow("N", (title, "王堃来信补充")),), limits=(30, 0)
+    )
+    shown = masked_section(section).rows[0].cells
+    assert "1381234" not in shown[0] and shown[0].endswith("…")
+    assert shown[1] == "王堃来信补充"  # no names known for this row
+    named = DigestSection("k", "t", ("说明",), (DigestRow("N", ("王堃来信补充",), ("王堃",)),))
+    assert masked_section(named).rows[0].cells == ("王*来信补充",)
+
+
+def test_the_complainants_name_never_reaches_the_digest(service, clock: FixedClock) -> None:
+    """Art. 17: a title or a follow-up quoting the complainant's name is masked by name."""
+    with transaction(service.sessions) as session:
+        case = add_case(
+            session,
+            "YCSX-2026-000003",
+            "triage",
+            title="王堃反映补贴未兑现",
+            complainant_name="王堃",
+        )
+        session.add(
+            CaseEvent(
+                case_id=case.id,
+                at=local(2026, 11, 24, 11, 0),
+                actor="complainant",
+                kind="complainant_followup",
+                data={"needs_staff": True},
+                note="我是王堃，补充一下：电话13835900001",
+            )
+        )
+    DigestJob(service).run_once()
+    text, html = text_and_html(digests(service)[0])
+    for output in (text, html):
+        assert "王堃" not in output and "13835900001" not in output
+        assert "王*反映补贴未兑现" in output and "我是王*" in output
