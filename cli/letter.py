@@ -8,14 +8,13 @@ running service opens it within one processing interval).
 from __future__ import annotations
 
 import datetime as dt
-import getpass
 import threading
 from pathlib import Path
 from typing import Any
 
 import click
 
-from cli.common import console, make_service, print_json
+from cli.common import console, current_staff, make_service, print_json
 from core.clock import to_local
 from daemon.leader import leader_lock_for
 from daemon.service import Service
@@ -111,7 +110,7 @@ def add_letter_command(
                 )
         else:
             entry = build_entry(_prompt_fields(scans), today=today, base=Path.cwd())
-        submission = add_letter(service.import_deps, entry, clerk=getpass.getuser())
+        submission = add_letter(service.import_deps, entry, clerk=current_staff())
     except LetterError as error:
         for problem in error.problems:
             click.echo(f"错误：{problem}", err=True)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import getpass
 import time
 from pathlib import Path
 from typing import Any
@@ -15,6 +14,7 @@ from cli.common import (
     EXIT_CONFIG,
     EXIT_NOT_FOUND,
     console,
+    current_staff,
     fail,
     make_service,
     print_json,
@@ -37,7 +37,7 @@ from store.models import RouteModel
 
 
 def _actor() -> str:
-    return f"staff:{getpass.getuser()}"
+    return f"staff:{current_staff()}"
 
 
 @click.group("model")

@@ -6,7 +6,6 @@ system user and the reason. Recipients of letters to complainants are masked (Ar
 
 from __future__ import annotations
 
-import getpass
 from collections.abc import Sequence
 from typing import Any
 
@@ -18,6 +17,7 @@ from cli.common import (
     EXIT_NOT_FOUND,
     EXIT_REFUSED,
     console,
+    current_staff,
     fail,
     make_service,
     print_json,
@@ -161,7 +161,7 @@ def _audit(session: Session, row: OutboxMessage, kind: str, note: str, at: Any) 
             session,
             case,
             kind=kind,
-            actor=f"staff:{getpass.getuser()}",
+            actor=f"staff:{current_staff()}",
             at=at,
             data={"outbox_id": row.id, "letter_kind": row.kind, "recipient": row.recipient},
             note=note,

@@ -3,22 +3,23 @@
 With ``--case`` the letter is about that real case (the transfer letter follows the configured
 disclosure policy; values only the workflow knows, such as due dates, are sample values and
 marked as such); without it, about the fictitious sample case. Site templates are used when
-configured. Seeing a letter that carries the complainant's details is recorded on the case.
+configured. Seeing a letter that carries the complainant's details is recorded on the case, and
+refused to a clerk who stepped aside from it (Art. 17(1)).
 """
 
 from __future__ import annotations
 
-import getpass
 from pathlib import Path
 from typing import Any
 
 import click
 from sqlalchemy import select
 
-from cli.common import EXIT_NOT_FOUND, console, fail, make_service
+from cli.common import EXIT_NOT_FOUND, EXIT_REFUSED, console, current_staff, fail, make_service
 from notifications.disclosure import decide_contact_disclosure
 from notifications.letters import LETTER_KINDS, transfer_letter_context
 from notifications.samples import letter_context, sample_case, sample_unit
+from processing.decisions import recused_staff
 from processing.lifecycle import record_event
 from store.db import transaction
 from store.models import Case
@@ -91,11 +92,15 @@ def _case_context(service: Any, template: str, number: str) -> dict[str, Any]:
             overrides=overrides,
         )
         if shows_person:
+            staff = current_staff()
+            if staff in recused_staff(session, case):
+                # Art. 17(1), (3): a clerk who stepped aside does not see the complainant.
+                fail(f"{staff} 已申请回避本案，不能预览含有投诉举报者个人信息的函件", EXIT_REFUSED)
             record_event(
                 session,
                 case,
                 kind="personal_data_viewed",
-                actor=f"staff:{getpass.getuser()}",
+                actor=f"staff:{staff}",
                 at=service.clock.now(),
                 note=f"预览{LETTER_KINDS[template][0]}",
             )

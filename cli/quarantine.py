@@ -8,7 +8,6 @@ and processes it at once unless the running daemon will.
 
 from __future__ import annotations
 
-import getpass
 from typing import Any
 
 import click
@@ -18,6 +17,7 @@ from cli.common import (
     EXIT_NOT_FOUND,
     EXIT_REFUSED,
     console,
+    current_staff,
     fail,
     make_service,
     print_json,
@@ -182,7 +182,7 @@ def retry_quarantine(
     unknown = sorted(set(ids) - known)
     if unknown:
         fail(f"没有序号为 {'、'.join(map(str, unknown))} 的来件", EXIT_NOT_FOUND)
-    queued = _requeue(service, ids, getpass.getuser())
+    queued = _requeue(service, ids, current_staff())
     skipped = sorted(set(ids) - set(queued))
     result = _process_now(service, queued)
     if as_json:

@@ -80,6 +80,14 @@ def test_recused_clerk_is_refused_everywhere(desk) -> None:
     assert "zhang 已就案件" in refused.stderr
     reveal = zwsx(config, "cases", "show", number, "--reveal", staff="zhang")
     assert reveal.returncode == REFUSED
+    preview = zwsx(config, "preview", "acknowledgement", "--case", number, staff="zhang")
+    assert preview.returncode == REFUSED and "13835900001" not in preview.stdout
+    assert "zhang 已申请回避本案" in preview.stderr
+    allowed = zwsx(config, "preview", "acknowledgement", "--case", number, staff="li")
+    assert allowed.returncode == 0, allowed.stderr
+    events = json.loads(zwsx(config, "cases", "show", number, "--json").stdout)["events"]
+    viewed = [e for e in events if e["kind"] == "personal_data_viewed"]
+    assert [e["actor"] for e in viewed] == ["staff:li"]  # ZWSX_STAFF, not the system user
 
 
 def test_unit_reply_on_behalf_then_recall_and_reroute(desk) -> None:
