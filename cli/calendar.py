@@ -107,4 +107,4 @@ def show_year(ctx: click.Context, year: int, every_day: bool, as_json: bool) -> 
     title = "全年每日认定" if every_day else "节假日与调休日"
     print_table(title, ["日期", "星期", "认定", "说明", "依据"], rows)
     if calendar_file.last_error:  # the other warnings were printed by the start-up checks
-        console.print(f"提示：{detail['warnings'][0]}", markup=False)
+        console.print(f"提示：{detail['warnings'][0]}")

@@ -29,8 +29,9 @@ EXIT_NOT_FOUND = 4
 EXIT_REFUSED = 5
 
 # Piped output (scripts, CI logs) is not folded at 80 columns: Chinese tables need the room.
+# No markup: citizens' text ("投诉[/b]", "[急]标题") is printed as written, never interpreted.
 _stdout_is_tty = sys.stdout.isatty()
-console = Console(highlight=False, width=None if _stdout_is_tty else 200)
+console = Console(highlight=False, markup=False, width=None if _stdout_is_tty else 200)
 
 
 def current_staff() -> str:

@@ -86,12 +86,10 @@ def run_decision(ctx: click.Context, number: str, decide: Decision, *, as_json: 
     if as_json:
         print_json(result)
         return
-    console.print(
-        f"案件 {result['number']}：{message}（现状态：{result['status_label']}）", markup=False
-    )
+    console.print(f"案件 {result['number']}：{message}（现状态：{result['status_label']}）")
     for d in result["deadlines"]:
         mark = "（暂定）" if d["provisional"] else ""
-        console.print(f"  {d['label']}：{d['due_on']}{mark}", markup=False)
+        console.print(f"  {d['label']}：{d['due_on']}{mark}")
 
 
 def json_option(f: Callable[..., Any]) -> Callable[..., Any]:
