@@ -104,6 +104,6 @@ def _case_context(service: Any, template: str, number: str) -> dict[str, Any]:
                 at=service.clock.now(),
                 note=f"预览{LETTER_KINDS[template][0]}",
             )
-    if not overrides and template not in ("acknowledgement", "return_visit_request"):
+    if not overrides and template != "return_visit_request":
         click.echo("提示：期限、理由等只有办理流程才知道的内容为示例值。", err=True)
     return context

@@ -377,7 +377,9 @@ class DeadlineSettings(_Section):
     case_months: int = Field(
         2, ge=1, le=12, description="全案办结期限：自受理之日起的月数（第十八条）"
     )
-    extension_months: int = Field(1, ge=1, le=6, description="经批准延期时延长的月数（第十八条）")
+    extension_months: int = Field(
+        1, ge=1, le=1, description="经批准延期时延长的月数（第十八条规定为 1 个月，不得超过）"
+    )
     month_rule: Literal["calendar_months", "working_days"] = Field(
         "calendar_months",
         description="“月”的计算方法：calendar_months 按自然月计算、"

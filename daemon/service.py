@@ -145,6 +145,7 @@ class Service:
             env=make_environment(self.settings.site_template_dir()),
             contact_policy=self.settings.disclosure.handling_unit_contact,
             registry=self.registry,
+            limits=self.deadline_rules,
             settings=LetterSettings(
                 office_name=service.office_name,
                 office_email=service.office_email,
@@ -159,14 +160,19 @@ class Service:
         return frozenset({self.settings.service.office_email.lower(), self.from_address.lower()})
 
     @cached_property
+    def deadline_rules(self) -> DeadlineRules:
+        """The periods of Art. 13, 14, 16, 18 as configured: due dates and letters share them."""
+        return DeadlineRules(**self.settings.deadlines.model_dump())
+
+    @cached_property
     def workflow(self) -> WorkflowContext:
-        deadlines, supervision = self.settings.deadlines, self.settings.supervision
+        supervision = self.settings.supervision
         return WorkflowContext(
             registry=self.registry,
             letters=self.letters,
             clock=self.clock,
             calendar_source=self.calendar_file,
-            rules=DeadlineRules(**deadlines.model_dump()),
+            rules=self.deadline_rules,
             supervision=SupervisionRules(
                 notice_working_days_before=supervision.notice_working_days_before,
                 grace_working_days=supervision.grace_working_days,

@@ -14,7 +14,7 @@ import datetime as dt
 import email.utils
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.policy import SMTP
@@ -36,6 +36,7 @@ from notifications.disclosure import (
 )
 from notifications.render import CHANNEL_LABELS, category_label, chinese_date, render
 from notifications.tokens import make_message_id
+from processing.deadlines import DeadlineRules
 from store.models import Case, OutboxMessage
 
 __all__ = ["CHANNEL_LABELS", "LETTER_KINDS", "LetterSettings", "LetterWriter"]
@@ -55,10 +56,6 @@ LETTER_KINDS: Mapping[str, tuple[str, str]] = {
     "monthly_summary": ("月度汇总", "staff"),
     "outbox_alert": ("发信失败提醒", "staff"),
 }
-
-# Art. 13 and 14, in working days.
-ACK_WORKING_DAYS = 3
-RESULT_WORKING_DAYS = 30
 
 # One addr-spec, nothing else: no display name, no list, no whitespace or angle brackets.
 _ADDRESS_RE = re.compile(
@@ -197,9 +194,11 @@ def letter_context(
     office_name: str,
     office_email: str,
     now: dt.datetime,
+    limits: DeadlineRules,
 ) -> dict[str, Any]:
-    """Everything a template of ``kind`` sees: the office, the date, the case and its masked
-    title (``title_masked``), then the kind's own ``context``.
+    """Everything a template of ``kind`` sees: the office, the date, the time limits in force
+    (``limits``: the configured periods of Art. 13, 14, 18), the case and its masked title
+    (``title_masked``), then the kind's own ``context``.
 
     For a letter to a unit every text of ``context`` (a clerk's reason, a result …) is masked
     like the title; disclosed contact details travel as a ``ComplainantView``, never as text.
@@ -210,6 +209,7 @@ def letter_context(
         "office_name": office_name,
         "office_email": office_email,
         "letter_date": chinese_date(now),
+        "limits": limits,
         "case": case,
         "title_masked": mask_for_unit(case.title or "", case) if case is not None else "",
         **context,
@@ -236,8 +236,6 @@ def transfer_letter_context(
         "complainant": complainant_view(case, disclosure),
         "body_lines": [line for line in body.splitlines() if line.strip()] or ["（无正文）"],
         "received_date": chinese_date(case.received_at),
-        "ack_days": ACK_WORKING_DAYS,
-        "result_days": RESULT_WORKING_DAYS,
         "ack_due": ack_due,
         "result_due": result_due,
         # Counted over a year whose holiday schedule is not yet known (issue 6: marked 暂定).
@@ -251,8 +249,8 @@ class LetterWriter:
     """Templates plus office settings: renders a letter kind and queues it in the outbox.
 
     A letter kind ``k`` is three templates: ``k.subject.j2``, ``k.txt.j2`` and ``k.html.j2``.
-    Every template sees ``office_name``, ``office_email``, ``letter_date``, ``case`` and
-    ``title_masked`` besides its own context.
+    Every template sees ``office_name``, ``office_email``, ``letter_date``, ``limits``, ``case``
+    and ``title_masked`` besides its own context.
     """
 
     env: Environment
@@ -261,6 +259,8 @@ class LetterWriter:
     # Tells a respondent that is clearly another body from one that may be the unit (Art. 17(3));
     # without it, "unless_respondent" never discloses.
     registry: UnitRegistry | None = None
+    # The periods letters state: the same settings the due dates are counted with.
+    limits: DeadlineRules = field(default_factory=DeadlineRules)
 
     def context(
         self, kind: str, case: Case | None, context: Mapping[str, Any], now: dt.datetime
@@ -273,6 +273,7 @@ class LetterWriter:
             office_name=self.settings.office_name,
             office_email=self.settings.office_email,
             now=now,
+            limits=self.limits,
         )
 
     def render(self, kind: str, context: Mapping[str, Any]) -> tuple[str, str, str]:

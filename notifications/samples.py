@@ -18,6 +18,7 @@ from notifications.disclosure import Disclosure
 from notifications.letters import LETTER_KINDS, transfer_letter_context
 from notifications.letters import letter_context as letters_context
 from notifications.monthly import MonthlyStats, UnitLine
+from processing.deadlines import DeadlineRules
 from store.models import Case
 
 SAMPLE_NOW = dt.datetime(2026, 11, 25, 9, 30, tzinfo=CHINA_TZ)
@@ -93,7 +94,10 @@ def _not_accepted(case: Case, unit: Unit) -> Mapping[str, Any]:
 
 
 CONTEXTS: Mapping[str, Callable[[Case, Unit], Mapping[str, Any]]] = {
-    "acknowledgement": lambda case, unit: {},
+    "acknowledgement": lambda case, unit: {
+        "accepted_date": "2026年11月25日",
+        "case_due_date": "2027年1月25日（暂定）",
+    },
     "not_accepted": _not_accepted,
     "transfer": _transfer,
     "deadline_notice": lambda case, unit: {
@@ -147,6 +151,7 @@ def letter_context(
     office_name: str = SAMPLE_OFFICE,
     office_email: str = SAMPLE_OFFICE_EMAIL,
     overrides: Mapping[str, Any] | None = None,
+    limits: DeadlineRules | None = None,
 ) -> dict[str, Any]:
     """The full context of ``kind`` about ``case`` (what ``LetterWriter.queue`` would pass);
     ``overrides`` replaces sample values with real ones."""
@@ -156,7 +161,13 @@ def letter_context(
     subject = None if staff else case
     own = {**CONTEXTS[kind](case, unit), **(overrides or {})}
     return letters_context(
-        kind, subject, own, office_name=office_name, office_email=office_email, now=now
+        kind,
+        subject,
+        own,
+        office_name=office_name,
+        office_email=office_email,
+        now=now,
+        limits=limits or DeadlineRules(),
     )
 
 

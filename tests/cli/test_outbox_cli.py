@@ -41,7 +41,7 @@ def service(config, make_service):
             to_name=case.complainant_name,
             to_address=case.complainant_email,
             stage="",
-            context={},
+            context={"accepted_date": "2026年11月25日", "case_due_date": "2027年1月25日"},
             now=service.clock.now(),
         )
         ack.status = "sent"

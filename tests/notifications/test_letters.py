@@ -8,7 +8,7 @@ from email.policy import default as default_policy
 import pytest
 from sqlalchemy import select
 
-from config.settings import DEFAULT_UNITS_FILE
+from config.settings import DEFAULT_UNITS_FILE, ConfigError, parse_settings
 from config.units import Unit, load_registry
 from notifications.disclosure import (
     DISCLOSURE_EVENT,
@@ -18,6 +18,7 @@ from notifications.disclosure import (
 from notifications.letters import HeaderError, LetterSettings, LetterWriter, checked_address
 from notifications.render import make_environment
 from notifications.samples import sample_case
+from processing.deadlines import DeadlineRules
 from store.db import make_engine, make_sessionmaker, migrate, normalise_url, transaction
 from store.models import Case, CaseEvent, OutboxMessage
 
@@ -36,6 +37,7 @@ YANHU = Unit(
     aliases=("盐湖区", "盐湖"),
 )
 REGISTRY = load_registry(DEFAULT_UNITS_FILE)
+ACK_CONTEXT = {"accepted_date": "2026年11月25日", "case_due_date": "2027年1月25日"}
 
 
 @pytest.fixture
@@ -80,7 +82,7 @@ def test_header_injection_in_names_and_subjects_is_impossible(sessions, clock) -
             to_name="王堃\r\nBcc: spy@evil.example",
             to_address="wangkun@example.com",
             stage="",
-            context={},
+            context=ACK_CONTEXT,
             now=clock.now(),
         )
     raw_headers = row.raw.split(b"\r\n\r\n", 1)[0]
@@ -119,7 +121,7 @@ def test_headers_of_automatic_mail(sessions, clock) -> None:
             to_name="王堃",
             to_address="wangkun@example.com",
             stage="",
-            context={},
+            context=ACK_CONTEXT,
             now=clock.now(),
             in_reply_to="<orig@example.com>\r\nX-Evil: 1",
         )
@@ -218,7 +220,7 @@ def test_an_unusable_address_becomes_a_failed_letter_not_a_crash(sessions, clock
             to_name="王堃",
             to_address="wangkun at 126.com",
             stage="",
-            context={},
+            context=ACK_CONTEXT,
             now=clock.now(),
         )
     assert row.status == "failed" and "收件地址格式不正确" in (row.last_error or "")
@@ -252,3 +254,35 @@ def test_unit_letters_mask_the_title_and_every_text_of_their_context(sessions, c
     ):
         assert "王*反映补贴未兑现" in text and "王*来电（138****0001）" in text
         assert "王堃" not in text and "13835900001" not in text
+
+
+def test_letters_state_the_configured_time_limits(sessions, clock) -> None:
+    """The periods a letter states are the ones its due dates are counted with (settings)."""
+    rules = DeadlineRules(acknowledge_working_days=5, result_working_days=20, case_months=3)
+    letters = LetterWriter(
+        env=make_environment(), settings=SETTINGS, registry=REGISTRY, limits=rules
+    )
+    with transaction(sessions) as session:
+        case = stored_case(session)
+        ack = letters.queue(
+            session,
+            kind="acknowledgement",
+            case=case,
+            to_name="王堃",
+            to_address="wangkun@example.com",
+            stage="a",
+            context={"accepted_date": "2026年11月25日", "case_due_date": "2027年2月25日"},
+            now=clock.now(),
+        )
+        transfer = letters.queue_transfer(session, case, YANHU, clock.now())
+    text = parsed(ack).get_body(("plain",)).get_content()
+    assert "5 个工作日内登记签收" in text and "20 个工作日内调查核实" in text
+    assert "3 个月内办结（即 2027年2月25日 前）" in text and "受理日期：2026年11月25日" in text
+    assert "3 个工作日" not in text and "30 个工作日" not in text
+    letter = parsed(transfer).get_body(("plain",)).get_content()
+    assert "收到本函之日起 5 个工作日内" in letter and "收到本函之日起 20 个工作日内" in letter
+
+
+def test_an_extension_longer_than_article_18_allows_is_refused() -> None:
+    with pytest.raises(ConfigError, match="extension_months"):
+        parse_settings({"deadlines": {"extension_months": 2}})
