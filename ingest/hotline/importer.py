@@ -9,8 +9,9 @@ Order of events, each step committed before the next (Art. 22, getmail6's rule):
    after the last committed row, without duplicates or gaps;
 3. the row-level problems go to ``import_row_errors`` with the batch, and to an error report
    written beside the processed file at the end.
-A file no reader can open (or that breaks off mid-way) is marked failed with the reason; the
-rows committed before the break stay imported.
+A file no reader can open (or that breaks off mid-way, or fails on an unforeseen error) is marked
+failed with the reason; the rows committed before the break stay imported. Retried, the file
+resumes after them, and the attempt's channel and source are recorded as the file's.
 """
 
 from __future__ import annotations
@@ -105,6 +106,10 @@ def _claim(
     """The file's import row: new, or the earlier one (done, failed, or interrupted)."""
     existing = session.scalars(select(ImportFile).where(ImportFile.sha256 == stored.sha256)).first()
     if existing is not None:
+        if existing.status != "done":  # retried or resumed: this attempt reads it, from here
+            if existing.source != source[:512] or existing.channel != channel:
+                log.info("import %s: now from %s (was %s)", existing.id, source, existing.source)
+            existing.channel, existing.source, existing.original_name = channel, source[:512], name
         if existing.status == "failed":  # retried: a setting may have been fixed since
             existing.status, existing.error = "reading", None
         return existing
@@ -145,6 +150,23 @@ def _existing(session: Session, keys: Iterable[str]) -> dict[str, str]:
     return found
 
 
+def _latest(session: Session, keys: Iterable[str]) -> dict[str, tuple[str, int]]:
+    """Work-order key → (digest of its latest stored version, number of that version).
+
+    Version 1 is stored under the key itself, version n under ``<key>@<n>``; the versions of the
+    known keys are probed by exact key (indexed), one query per version number actually stored.
+    """
+    latest = {key: (digest, 1) for key, digest in _existing(session, keys).items()}
+    probe, version = list(latest), 2
+    while probe:
+        found = _existing(session, [f"{key}@{version}" for key in probe])
+        probe = [key for key in probe if f"{key}@{version}" in found]
+        for key in probe:
+            latest[key] = (found[f"{key}@{version}"], version)
+        version += 1
+    return latest
+
+
 class Stored(NamedTuple):
     """A row to store: its record, the submission's source key, and whether it is new."""
 
@@ -154,24 +176,26 @@ class Stored(NamedTuple):
     kind: str  # new | update
 
 
-def _classify(rows: list[MappedRow], existing: dict[str, str]) -> list[Stored]:
-    """The rows to store, with their source keys; unchanged rows are left out.
+def _classify(rows: list[MappedRow], latest: dict[str, tuple[str, int]]) -> list[Stored]:
+    """The rows to store, with their source keys; rows identical to the latest known version of
+    their work order are left out.
 
-    The first version of a work order is stored under ``hotline:<number>``; a changed version
-    under ``hotline:<number>@<digest prefix>``, so each distinct version is stored once and an
-    older export imported after a newer one adds nothing.
+    Each row is compared with the latest version (not with every version ever seen), so a row
+    changed and later changed back (A → B → A) is two updates. A changed row is stored as the
+    next version, ``<key>@<n>``. ``latest`` is updated as rows are taken, so a work order that
+    occurs more than once in the same file is compared with its previous occurrence.
     """
     out = []
     for row in rows:
         assert row.record is not None
         key, digest = row.record.key, row.digest
-        version_key = f"{key}@{digest[:16]}"
-        if key not in existing:
-            existing[key] = digest
+        known = latest.get(key)
+        if known is None:
+            latest[key] = (digest, 1)
             out.append(Stored(row, row.record, key, "new"))
-        elif existing[key] != digest and version_key not in existing:
-            existing[version_key] = digest
-            out.append(Stored(row, row.record, version_key, "update"))
+        elif known[0] != digest:
+            latest[key] = (digest, known[1] + 1)
+            out.append(Stored(row, row.record, f"{key}@{known[1] + 1}", "update"))
     return out
 
 
@@ -201,15 +225,7 @@ class RowImporter:
     def _commit(self, session: Session, batch: list[MappedRow]) -> None:
         now = self.deps.clock.now()
         rows = [m for m in batch if m.record is not None]
-        existing = _existing(session, [m.record.key for m in rows if m.record])
-        # Versions are looked up only for work orders already known with other content.
-        changed = [
-            f"{m.record.key}@{m.digest[:16]}"
-            for m in rows
-            if m.record and m.record.key in existing and existing[m.record.key] != m.digest
-        ]
-        existing.update(_existing(session, changed))
-        to_store = _classify(rows, existing)
+        to_store = _classify(rows, _latest(session, [m.record.key for m in rows if m.record]))
         bulk_insert(
             session.connection(),
             Submission.__table__,  # type: ignore[arg-type]
@@ -339,6 +355,8 @@ def import_file(
         record_file = opener(deps.archive.file(stored.relative_path))
     except UnreadableFile as problem:
         error = str(problem)
+    except Exception as problem:  # a bug or the unforeseen: this file fails, the caller goes on
+        error = _unexpected(imported.id, problem)
     else:
         summary.format, summary.reader = record_file.format, record_file.reader
         _set_format(deps, imported.id, record_file.format)
@@ -378,9 +396,20 @@ def _run(
                 progress(done, record_file.estimated_rows())
     except UnreadableFile as problem:
         return str(problem)
+    except Exception as problem:  # committed batches stay; the rest waits for a retry
+        return _unexpected(importer.import_id, problem)
     finally:
         record_file.close()
     return ""
+
+
+def _unexpected(import_id: int, error: Exception) -> str:
+    """The reason recorded for a file that failed on an unforeseen error (logged in full)."""
+    log.exception("import %s failed unexpectedly", import_id)
+    return (
+        f"读取过程中出现意外错误（{type(error).__name__}: {error}），已提交的行保留；"
+        "请将本文件和此原因告知技术人员"
+    )
 
 
 def write_import_report(deps: ImportDeps, import_id: int, path: Path) -> Path | None:

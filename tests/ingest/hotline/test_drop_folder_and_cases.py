@@ -101,6 +101,32 @@ def test_changed_row_becomes_an_update_event_on_its_case(service) -> None:
     assert "诉求内容" in (event.note or "")
 
 
+def test_row_changed_back_is_a_second_update_event_on_its_case(service) -> None:
+    """Review A10: 12345 re-exports a work order changed, then changed back (A → B → A)."""
+    folder = service.settings.path(service.settings.hotline.drop_dir)
+    week2 = (DATA / "overlap_export_week2.csv").read_text(encoding="utf-8-sig")
+    for name, text in [
+        ("a.csv", week2.replace("现补充：已超过三个月。", "")),
+        ("b.csv", week2),
+        ("a_again.csv", week2.replace("现补充：已超过三个月。", "") + "\n"),
+    ]:
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_text(text, encoding="utf-8-sig")
+        ImportFilesJob(service).run_once()
+        ProcessJob(service).run_once()
+    with service.sessions() as session:
+        cases = session.scalars(select(Case)).all()
+        events = session.scalars(
+            select(CaseEvent).where(CaseEvent.kind == "source_updated").order_by(CaseEvent.id)
+        ).all()
+    assert len(cases) == 3 and len(events) == 2 and events[0].case_id == events[1].case_id
+    assert [e.data["changes"]["content"]["new"].endswith("已超过三个月。") for e in events] == [
+        True,
+        False,
+    ]
+    assert events[1].data["changes"]["content"]["old"].endswith("已超过三个月。")
+
+
 def test_mailed_export_goes_through_the_same_importer(service) -> None:
     """Issue 3 stores the export attached to the hotline centre's mail as kind hotline_export."""
     data = (DATA / "utf8_bom_comma.csv").read_bytes()

@@ -111,12 +111,154 @@ def test_same_file_and_overlapping_export_add_nothing_twice(
     assert (second.new, second.updated, second.unchanged) == (1, 1, 1)
     keys = [s.source_key for s in submissions(service)]
     assert len(keys) == 4 and keys[:2] == ["hotline:CSV0001", "hotline:CSV0002"]
-    update = next(s for s in submissions(service) if s.source_key.startswith("hotline:CSV0002@"))
+    update = next(s for s in submissions(service) if s.source_key == "hotline:CSV0002@2")
     assert update.kind == "update" and "hotline:CSV0003" in keys
-    # The older export again, under another name: still nothing new.
+    # The older export again, under another name: no new work order; CSV0002 is compared with
+    # its latest version (week 2's) and recorded as changed back (review A10).
     again = week1.with_name("week1-copy.csv")
     again.write_bytes(week1.read_bytes() + b"\r\n")
-    assert run(service, again).new == 0 and len(submissions(service)) == 4
+    third = run(service, again)
+    assert (third.new, third.updated, third.unchanged) == (0, 1, 1)
+    assert [s.source_key for s in submissions(service)][4:] == ["hotline:CSV0002@3"]
+
+
+def test_row_changed_and_changed_back_is_compared_with_its_latest_version(
+    service, fixture_file
+) -> None:
+    """Review A10: revisions A → B → A of a work order are two updates, not one."""
+    week1, week2 = (
+        fixture_file("overlap_export_week1.csv"),
+        fixture_file("overlap_export_week2.csv"),
+    )
+    reverted = week2.with_name("week3_reverted.csv")
+    reverted.write_text(
+        week2.read_text(encoding="utf-8-sig").replace("现补充：已超过三个月。", ""),
+        encoding="utf-8-sig",
+    )
+    run(service, week1)
+    assert run(service, week2).updated == 1
+    back = run(service, reverted)
+    assert (back.new, back.updated, back.unchanged) == (0, 1, 2)
+    versions = [s for s in submissions(service) if s.payload["number"] == "CSV0002"]
+    assert [(s.source_key, s.kind) for s in versions] == [
+        ("hotline:CSV0002", None),
+        ("hotline:CSV0002@2", "update"),
+        ("hotline:CSV0002@3", "update"),
+    ]
+    assert versions[2].record_digest == versions[0].record_digest != versions[1].record_digest
+    # B once more (another file): a third update; the same version again: nothing.
+    again = week2.with_name("week4.csv")
+    again.write_bytes(week2.read_bytes() + b"\r\n")
+    assert run(service, again).updated == 1
+    assert run(service, week2.with_name("week4.csv")).status == "already"
+    assert submissions(service)[-1].source_key == "hotline:CSV0002@4"
+
+
+def test_work_order_twice_in_one_file_is_compared_with_its_previous_row(service, tmp_path) -> None:
+    path = tmp_path / "twice.csv"
+    path.write_text(
+        "工单编号,受理时间,诉求内容\n"
+        "T1,2026-03-05,盐湖区某局乱收费。\n"
+        "T1,2026-03-05,盐湖区某局乱收费，补充：收费300元。\n"
+        "T1,2026-03-05,盐湖区某局乱收费。\n"
+        "T1,2026-03-05,盐湖区某局乱收费。\n",
+        encoding="utf-8",
+    )
+    summary = run(service, path)
+    assert (summary.new, summary.updated, summary.unchanged) == (1, 2, 1)
+    assert [s.source_key for s in submissions(service)] == [
+        "hotline:T1",
+        "hotline:T1@2",
+        "hotline:T1@3",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("first", "retry"),
+    [
+        (("mail:7", "邮件附件7-工单.csv"), ("drop:/srv/12345", "工单（修正）.csv")),
+        (("drop:/srv/12345", "工单.csv"), ("cli", "工单.csv")),
+    ],
+)
+def test_failed_file_retried_from_another_source_records_the_new_attempt(
+    service, tmp_path, first, retry
+) -> None:
+    """Review A11: the retry's channel, source and name are the file's, not the first attempt's."""
+    path = tmp_path / "export.csv"
+    path.write_text(
+        "单据号,受理时间,诉求内容\nD1,2026-03-05,盐湖区某局乱收费。\n", encoding="utf-8"
+    )
+    failed = import_file(
+        path,
+        deps=service.import_deps,
+        opener=OPENER,
+        channel="hotline",
+        source=first[0],
+        name=first[1],
+    )
+    assert failed.status == "failed" and "工单编号" in failed.error
+    fixed = partial(
+        open_export, synonyms=merged_headers({"number": ["单据号"]}), in_memory_limit=1 << 26
+    )
+    summary = import_file(
+        path,
+        deps=service.import_deps,
+        opener=fixed,
+        channel="hotline",
+        source=retry[0],
+        name=retry[1],
+    )
+    assert (summary.status, summary.import_id, summary.new) == ("done", failed.import_id, 1)
+    with service.sessions() as session:
+        imported = session.scalars(select(ImportFile)).one()
+    assert (imported.source, imported.original_name, imported.status) == (*retry, "done")
+    assert imported.error is None
+
+
+class _BrokenAfter:
+    """A real opened export whose row stream fails, after ``rows`` rows, on an unforeseen error
+    (the kind of bug a reader may still have): stands in for the unforeseen, not for the code
+    under test."""
+
+    def __init__(self, inner, rows: int) -> None:
+        self.inner, self.limit = inner, rows
+        self.format, self.reader = inner.format, inner.reader
+
+    def estimated_rows(self):
+        return None
+
+    def rows(self, start_after=0):
+        for count, row in enumerate(self.inner.rows(start_after)):
+            if count == self.limit:
+                raise ZeroDivisionError("division by zero")
+            yield row
+
+    def close(self) -> None:
+        self.inner.close()
+
+
+def test_unforeseen_error_fails_the_file_with_its_reason_and_keeps_committed_rows(
+    service, tmp_path
+) -> None:
+    path = write_export(tmp_path / "export.xlsx", 250)
+    summary = run(service, path, opener=lambda p: _BrokenAfter(OPENER(p), 120), batch_rows=50)
+    assert summary.status == "failed" and summary.new == 100
+    assert "意外错误" in summary.error and "ZeroDivisionError" in summary.error
+    with service.sessions() as session:
+        imported = session.scalars(select(ImportFile)).one()
+    assert (imported.status, imported.last_row, imported.error) == ("failed", 101, summary.error)
+    resumed = run(service, path, batch_rows=50)
+    assert (resumed.status, resumed.new, resumed.unchanged) == ("done", 150, 0)
+    numbers = sorted(s.payload["number"] for s in submissions(service))
+    assert numbers == [f"GD{n:08d}" for n in range(1, 251)]
+
+
+def test_opener_failing_unforeseen_fails_the_file(service, tmp_path) -> None:
+    def opener(_path):
+        raise KeyError("sheet")
+
+    summary = run(service, write_export(tmp_path / "export.xlsx", 3), opener=opener)
+    assert summary.status == "failed" and "KeyError" in summary.error
 
 
 def test_killed_mid_file_resumes_without_duplicates_or_gaps(service, tmp_path, monkeypatch) -> None:
