@@ -28,6 +28,8 @@ from processing.supervision_run import SupervisionResult, run_supervision
 
 log = logging.getLogger(__name__)
 
+MAIL_EXPORTS = "mail:hotline-exports"  # intake-health name of the mailed 12345 exports
+
 
 class Job(Protocol):
     name: str
@@ -157,34 +159,57 @@ class ImportFilesJob:
             folder = service.settings.path(hotline.drop_dir)
             opener = service.hotline_opener()
             self.last.append(
-                import_mail_exports(deps, opener, folder, batch_rows=hotline.batch_rows)
+                self._isolated(
+                    MAIL_EXPORTS,
+                    "mail",
+                    lambda: import_mail_exports(
+                        deps, opener, folder, batch_rows=hotline.batch_rows
+                    ),
+                )
             )
         return describe_imports(self.last)
 
     def _poll(self, source: DropSource) -> DropResult:
-        hotline, name = self.service.settings.hotline, f"drop:{source.name}:{source.folder}"
-        sessions, clock = self.service.sessions, self.service.clock
-        try:
-            result = import_drop_folder(
+        hotline = self.service.settings.hotline
+        result = self._isolated(
+            f"drop:{source.name}:{source.folder}",
+            source.name,
+            lambda: import_drop_folder(
                 source,
                 self.service.import_deps,
                 settle_seconds=hotline.settle_seconds,
                 batch_rows=hotline.batch_rows,
-            )
-        except Exception as error:
-            record_poll(sessions, name, clock, error=f"{type(error).__name__}: {error}")
-            raise
+            ),
+        )
         failed = [f.name for f in result.files if f.status == "failed"]
-        record_poll(sessions, name, clock, count=result.new_rows)
         if failed:
             log.warning("%s: %d 个文件无法读取，已移入 failed/", source.name, len(failed))
+        return result
+
+    def _isolated(self, health: str, label: str, run: Callable[[], DropResult]) -> DropResult:
+        """One source's round. A broken source (a folder gone, unreadable, on a share that is not
+        mounted) is recorded in intake health and ends only its own round, never the others'."""
+        sessions, clock = self.service.sessions, self.service.clock
+        try:
+            result = run()
+        except Exception as error:
+            log.exception("%s: import round failed", health)
+            result = DropResult(label, error=f"{type(error).__name__}: {error}")
+            record_poll(sessions, health, clock, error=result.error)
+            return result
+        if result.errors:
+            record_poll(sessions, health, clock, error="；".join(result.errors))
+        else:
+            record_poll(sessions, health, clock, count=result.new_rows)
         return result
 
 
 def describe_imports(results: list[DropResult]) -> str:
     files = [f for r in results for f in r.files]
+    broken = [r.source for r in results if r.error or r.errors]
+    problem = f"{'、'.join(broken)} 出错（见 status）" if broken else ""
     if not files and not any(r.recordings_late for r in results):
-        return "没有新文件"
+        return f"没有新文件；{problem}" if problem else "没有新文件"
     parts = [
         f"文件 {len(files)} 个",
         f"新工单 {sum(f.new for f in files)} 件",
@@ -197,7 +222,7 @@ def describe_imports(results: list[DropResult]) -> str:
     recordings = sum(f.recordings for f in files) + sum(r.recordings_late for r in results)
     if recordings:
         parts.append(f"录音 {recordings} 个")
-    return "，".join(parts)
+    return "，".join(parts) + (f"；{problem}" if problem else "")
 
 
 KIND_LABELS = {

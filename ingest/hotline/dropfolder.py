@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 
 from ingest.hotline.importer import (
     ImportDeps,
@@ -56,6 +57,10 @@ class DropResult:
     source: str
     files: list[ImportSummary] = field(default_factory=list)
     recordings_late: int = 0
+    # Files that could not be archived or filed away (outside any import), and the error that
+    # ended the source's whole round: both for intake health.
+    errors: list[str] = field(default_factory=list)
+    error: str = ""
 
     @property
     def new_rows(self) -> int:
@@ -73,7 +78,10 @@ def ready_files(folder: Path, *, now: dt.datetime, settle_seconds: int) -> list[
             continue
         if path.suffix.lower() in AUDIO_EXTENSIONS:
             continue
-        stat = path.stat()
+        try:
+            stat = path.stat()
+        except FileNotFoundError:  # taken away since the listing
+            continue
         age = now.timestamp() - stat.st_mtime
         if settle_seconds and age < settle_seconds:
             continue
@@ -123,15 +131,22 @@ def file_away(
     return target
 
 
-def import_drop_folder(
-    source: DropSource, deps: ImportDeps, *, settle_seconds: int, batch_rows: int
-) -> DropResult:
-    """Import every complete file in the folder, then attach recordings that arrived late."""
-    source.folder.mkdir(parents=True, exist_ok=True)
-    result = DropResult(source.name)
-    finder = RecordingFinder(source.folder) if source.recordings else None
-    now = deps.clock.now()
-    for path in ready_files(source.folder, now=now, settle_seconds=settle_seconds):
+def _import_dropped(
+    source: DropSource,
+    deps: ImportDeps,
+    path: Path,
+    result: DropResult,
+    *,
+    finder: RecordingFinder | None,
+    batch_rows: int,
+) -> ImportSummary:
+    """Import one file and file it away; whatever goes wrong with it, the other files go on.
+
+    The importer itself turns unreadable files and unforeseen reading errors into a failed
+    import; what is left here is the file that could not be archived or filed away. The store
+    being unavailable is transient: it ends the folder's round and the files wait for the next.
+    """
+    try:
         summary = import_file(
             path,
             deps=deps,
@@ -141,7 +156,50 @@ def import_drop_folder(
             finder=finder,
             batch_rows=batch_rows,
         )
-        file_away(deps, summary, path, source.folder, move=True)
+    except SQLAlchemyError:
+        raise
+    except Exception as error:
+        log.exception("%s: %s could not be imported", source.name, path.name)
+        reason = f"文件无法存档或导入（{type(error).__name__}: {error}）"
+        summary = ImportSummary(path.name, "failed", error=reason)
+        result.errors.append(f"{path.name}：{reason}")
+    _file_away_noting(deps, summary, path, source.folder, result, move=True)
+    return summary
+
+
+def _file_away_noting(
+    deps: ImportDeps,
+    summary: ImportSummary,
+    path: Path,
+    folder: Path,
+    result: DropResult,
+    *,
+    move: bool,
+) -> None:
+    """``file_away``; a failure is noted for intake health (a dropped file then stays in the
+    folder, and the next round files it away)."""
+    try:
+        file_away(deps, summary, path, folder, move=move)
+    except SQLAlchemyError:
+        raise
+    except Exception as error:
+        log.exception("%s could not be filed away into %s", summary.name, folder)
+        reason = f"{type(error).__name__}: {error}"
+        result.errors.append(
+            f"{summary.name}：无法放入 {folder} 的 processed/ 或 failed/（{reason}）"
+        )
+
+
+def import_drop_folder(
+    source: DropSource, deps: ImportDeps, *, settle_seconds: int, batch_rows: int
+) -> DropResult:
+    """Import every complete file in the folder, then attach recordings that arrived late."""
+    source.folder.mkdir(parents=True, exist_ok=True)
+    result = DropResult(source.name)
+    finder = RecordingFinder(source.folder) if source.recordings else None
+    now = deps.clock.now()
+    for path in ready_files(source.folder, now=now, settle_seconds=settle_seconds):
+        summary = _import_dropped(source, deps, path, result, finder=finder, batch_rows=batch_rows)
         result.files.append(summary)
         log.info("%s: %s %s", source.name, summary.name, summary.status)
     if finder is not None:
@@ -176,15 +234,22 @@ def import_mail_exports(
     for attachment in pending_mail_exports(deps):
         archived = deps.archive.file(attachment.archive_path)
         name = f"邮件附件{attachment.id}-{safe_name(attachment.original_name)}"
-        summary = import_file(
-            archived,
-            deps=deps,
-            opener=opener,
-            channel="hotline",
-            source=f"mail:{attachment.id}",
-            name=name,
-            batch_rows=batch_rows,
-        )
-        file_away(deps, summary, archived, folder, move=False)
+        try:
+            summary = import_file(
+                archived,
+                deps=deps,
+                opener=opener,
+                channel="hotline",
+                source=f"mail:{attachment.id}",
+                name=name,
+                batch_rows=batch_rows,
+            )
+        except SQLAlchemyError:
+            raise
+        except Exception as error:  # this attachment waits for the next round; the others go on
+            log.exception("mail export %s could not be imported", attachment.id)
+            result.errors.append(f"{name}：无法导入（{type(error).__name__}: {error}）")
+            continue
         result.files.append(summary)
+        _file_away_noting(deps, summary, archived, folder, result, move=False)
     return result

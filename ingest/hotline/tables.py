@@ -105,7 +105,7 @@ def _worksheet_bytes(path: Path) -> int:
             strings = sum(
                 i.file_size for i in archive.infolist() if "sharedstrings" in i.filename.lower()
             )
-    except zipfile.BadZipFile as error:
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as error:
         raise UnreadableFile(f"xlsx 文件已损坏，无法解压（{error}）") from None
     if not sizes:
         raise UnreadableFile("xlsx 文件中没有工作表（可能不是 Excel 文件，或已损坏）")
@@ -117,8 +117,15 @@ def _open_stream(path: Path) -> Table:
         book = XlsxStream(str(path))
     except XlsxError as error:
         raise UnreadableFile(str(error)) from None
+
+    def rows(index: int) -> RowStream:
+        try:
+            yield from book.rows(index)
+        except XlsxError as error:  # damage found mid-way, after the rows before it
+            raise UnreadableFile(str(error)) from None
+
     sheets = [
-        Sheet(name, lambda i=i: book.rows(i), book.dimension_rows)  # type: ignore[misc]
+        Sheet(name, lambda i=i: rows(i), book.dimension_rows)  # type: ignore[misc]
         for i, (name, _part) in enumerate(book.sheets)
     ]
     return Table("xlsx", "stream", sheets, date1904=book.date1904, closers=[book.close])

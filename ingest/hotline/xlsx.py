@@ -41,6 +41,25 @@ class XlsxError(ValueError):
     """The workbook cannot be read; the message says why in plain words."""
 
 
+# What a damaged or truncated workbook raises from zipfile, zlib, expat and the cell conversions
+# (an encrypted or oddly compressed member: RuntimeError, NotImplementedError; a day number out
+# of range: OverflowError; a shared-string index past the table: IndexError).
+_DAMAGED = (
+    zipfile.BadZipFile,
+    KeyError,
+    ElementTree.ParseError,
+    expat.ExpatError,
+    zlib.error,
+    EOFError,
+    ValueError,
+    IndexError,
+    OverflowError,
+    OSError,
+    RuntimeError,
+    NotImplementedError,
+)
+
+
 def _local(tag: str) -> str:
     return tag.rpartition("}")[2].rpartition(":")[2]
 
@@ -238,6 +257,7 @@ class _SheetParser:
             return number
 
         self.start, self.end, self.data = start, end, data
+        self.current_row: Callable[[], int] = lambda: state[0]
 
     def _dimension(self, ref: str) -> None:
         last = ref.rpartition(":")[2].lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
@@ -255,13 +275,7 @@ class XlsxStream:
             self._date_styles = self._read_date_styles()
             self._strings = self._load_strings()
             self.dimension_rows: Callable[[], int | None] = lambda: None
-        except (
-            zipfile.BadZipFile,
-            KeyError,
-            ElementTree.ParseError,
-            expat.ExpatError,
-            zlib.error,
-        ) as e:
+        except _DAMAGED as e:
             self.close()
             raise XlsxError(f"不是完整的 xlsx 文件（{type(e).__name__}: {e}）") from None
 
@@ -334,19 +348,20 @@ class XlsxStream:
         parser.StartElementHandler, parser.EndElementHandler = handler.start, handler.end
         parser.CharacterDataHandler = handler.data
         self.dimension_rows = lambda: handler.dimension_rows
-        with self._zip.open(self.sheets[index][1]) as member:
+        try:
+            member = self._zip.open(self.sheets[index][1])
+        except _DAMAGED as error:
+            raise XlsxError(f"工作表无法解压（{type(error).__name__}: {error}）") from None
+        with member:
             while True:
                 try:
                     chunk = member.read(CHUNK)
                     parser.Parse(chunk, not chunk)
-                except (
-                    expat.ExpatError,
-                    zipfile.BadZipFile,
-                    zlib.error,
-                    EOFError,
-                    ValueError,
-                ) as error:
-                    raise XlsxError(f"工作表内容损坏（{type(error).__name__}: {error}）") from None
+                except _DAMAGED as error:
+                    raise XlsxError(
+                        f"工作表内容在第 {handler.current_row()} 行附近损坏，无法继续读取"
+                        f"（{type(error).__name__}: {error}）"
+                    ) from None
                 yield from handler.ready
                 handler.ready.clear()
                 if not chunk:

@@ -10,11 +10,13 @@ from email.policy import SMTP
 
 from sqlalchemy import select
 
+from cli.status import gather_status, healthy
 from core.workdays import WorkdayCalendar
 from daemon.jobs import ImportFilesJob, PollMailJob, ProcessJob
 from ingest.hotline.dropfolder import ready_files
 from notifications.digest import DigestContext, DigestWindow
 from notifications.digest_imports import import_problems
+from notifications.digest_sections import intake_health
 from store.models import Attachment, Case, CaseEvent, ExpectedRecording, ImportFile, SourceHealth
 from tests.ingest.hotline.conftest import DATA
 
@@ -213,3 +215,46 @@ def test_export_mailed_by_the_hotline_centre_becomes_cases(make_settings, make_s
     assert job.last is not None and job.last.counts == {"complaint": 3}
     with service.sessions() as session:
         assert [c.channel for c in session.scalars(select(Case))] == ["hotline"] * 3
+
+
+def test_broken_drop_folder_is_recorded_and_the_other_sources_still_import(
+    make_settings, make_service, tmp_path
+) -> None:
+    """Review B10: a drop folder that cannot be used (here its parent is a file, as a share that
+    is not mounted or a folder without permissions would be) fails alone; intake health shows it
+    (status and the digest), and the other folders and the mailed exports are imported."""
+    (tmp_path / "share").write_bytes(b"not a folder")
+    service = make_service(
+        make_settings(
+            hotline={
+                "settle_seconds": 0,
+                "drop_dir": str(tmp_path / "share" / "12345"),
+                "sources": {"county": {"drop_dir": str(tmp_path / "county")}},
+            }
+        )
+    )
+    (tmp_path / "county").mkdir()
+    shutil.copyfile(DATA / "utf8_bom_comma.csv", tmp_path / "county" / "county.csv")
+    web = service.settings.path(service.settings.web.drop_dir)
+    web.mkdir(parents=True)
+    shutil.copyfile(DATA / "website_column_with_bad_lines.jsonl", web / "web.jsonl")
+    summary = ImportFilesJob(service).run_once()
+    assert "新工单 5 件" in summary and "hotline 出错" in summary
+    assert (tmp_path / "county" / "processed" / "county.csv").is_file()
+    assert (web / "processed" / "web.jsonl").is_file()
+    with service.sessions() as session:
+        report = gather_status(session, service.clock.now())
+        now = service.clock.now()
+        ctx = DigestContext(DigestWindow(now - dt.timedelta(days=1), now), service.registry, CAL)
+        section = intake_health(session, ctx)
+    by_source = {s["source"]: s for s in report["sources"]}
+    broken = by_source[f"drop:hotline:{tmp_path / 'share' / '12345'}"]
+    assert not broken["healthy"] and broken["consecutive_failures"] == 1
+    assert broken["last_error"].startswith(("FileExistsError", "NotADirectoryError"))
+    assert by_source[f"drop:hotline:county:{tmp_path / 'county'}"]["healthy"]
+    assert by_source["mail:hotline-exports"]["healthy"]
+    assert not healthy(report)
+    assert section is not None and section.actionable
+    assert any(
+        row.cells[0].startswith("drop:hotline:/") and row.cells[3] == "1" for row in section.rows
+    )
