@@ -10,8 +10,8 @@ Order of events, each step committed before the next (Art. 22, getmail6's rule):
 3. the row-level problems go to ``import_row_errors`` with the batch, and to an error report
    written beside the processed file at the end.
 A file no reader can open (or that breaks off mid-way, or fails on an unforeseen error) is marked
-failed with the reason; the rows committed before the break stay imported. Retried, the file
-resumes after them, and the attempt's channel and source are recorded as the file's.
+failed with the reason; the rows read before a break are committed and stay imported. Retried,
+the file resumes after them, and the attempt's channel and source are recorded as the file's.
 """
 
 from __future__ import annotations
@@ -308,11 +308,16 @@ class RowImporter:
 
 def _batches(rows: Iterator[MappedRow], size: int) -> Iterator[list[MappedRow]]:
     batch: list[MappedRow] = []
-    for row in rows:
-        batch.append(row)
-        if len(batch) >= size:
+    try:
+        for row in rows:
+            batch.append(row)
+            if len(batch) >= size:
+                yield batch
+                batch = []
+    except UnreadableFile:
+        if batch:  # the rows read before the damage are committed before the file fails
             yield batch
-            batch = []
+        raise
     if batch:
         yield batch
 

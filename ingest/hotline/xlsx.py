@@ -358,10 +358,12 @@ class XlsxStream:
                     chunk = member.read(CHUNK)
                     parser.Parse(chunk, not chunk)
                 except _DAMAGED as error:
-                    raise XlsxError(
+                    reason = (
                         f"工作表内容在第 {handler.current_row()} 行附近损坏，无法继续读取"
                         f"（{type(error).__name__}: {error}）"
-                    ) from None
+                    )
+                    yield from handler.ready  # the rows completed before the damage
+                    raise XlsxError(reason) from None
                 yield from handler.ready
                 handler.ready.clear()
                 if not chunk:

@@ -164,15 +164,17 @@ def test_export_breaking_mid_stream_keeps_rows_and_resumes_when_repaired(service
     first = run(broken, source="drop:test")
     assert first.status == "failed" and "行附近损坏" in first.error
     kept = _numbers(service)
-    assert first.new == len(kept) == 1500  # three whole batches before the damage near row 2000
-    assert kept == [f"GD{n:08d}" for n in range(1, 1501)]
+    # Every row completed before the damage at sheet row 2000 (work orders 1–1998), the last,
+    # partial batch included.
+    assert first.new == len(kept) == 1998
+    assert kept == [f"GD{n:08d}" for n in range(1, 1999)]
     with service.sessions() as session:
         imported = session.scalars(select(ImportFile)).one()
-    assert (imported.status, imported.last_row, imported.error) == ("failed", 1501, first.error)
+    assert (imported.status, imported.last_row, imported.error) == ("failed", 1999, first.error)
     again = run(broken, source="drop:test")  # the same damaged bytes: resumes, fails again
-    assert (again.status, again.new, len(_numbers(service))) == ("failed", 0, 1500)
+    assert (again.status, again.new, len(_numbers(service))) == ("failed", 0, 1998)
     repaired = run(tmp_path / "good.xlsx", source="drop:test", name="damaged.xlsx")
-    assert (repaired.status, repaired.new, repaired.unchanged) == ("done", 1500, 1500)
+    assert (repaired.status, repaired.new, repaired.unchanged) == ("done", 1002, 1998)
     assert sorted(_numbers(service)) == [f"GD{n:08d}" for n in range(1, 3001)]
 
 
@@ -206,11 +208,11 @@ def test_damaged_file_in_drop_folder_fails_alone_and_shows_in_the_digest(
         section = import_problems(session, ctx)
     assert section is not None
     cells = {row.cells[0]: row.cells for row in section.rows}
-    assert cells[broken.name][2] == "1500" and "行附近损坏" in cells[broken.name][3]
+    assert cells[broken.name][2] == "1998" and "行附近损坏" in cells[broken.name][3]
     # Repaired and dropped again under the same name: the rest, no duplicates.
     (tmp_path / "good.xlsx").rename(tmp_path / broken.name)
     _drop(service, folder, tmp_path / broken.name)
-    assert "新工单 1500 件" in ImportFilesJob(service).run_once()
+    assert "新工单 1002 件" in ImportFilesJob(service).run_once()
     numbers = _numbers(service)
     assert len(numbers) == len(set(numbers)) == 3003
 
@@ -262,3 +264,26 @@ def test_file_that_cannot_be_archived_goes_to_failed_and_the_others_import(
     assert result.errors and "gbk_no_bom_header.csv" in result.errors[0]
     reason = folder / "failed" / "gbk_no_bom_header.csv.原因.txt"
     assert "无法存档" in reason.read_text(encoding="utf-8-sig")
+
+
+def test_text_export_that_stops_decoding_keeps_the_rows_before(service, tmp_path) -> None:
+    """A UTF-8 export with a GBK line past the detection sample: the rows read before it are
+    committed (the last, partial batch too), the file fails naming the line."""
+    path = tmp_path / "mixed.csv"
+    lines = ["工单编号,受理时间,诉求内容"]
+    lines += [f"M{n:05d},2026-03-05,盐湖区某局乱收费{n}元。" for n in range(1, 20001)]
+    path.write_bytes(
+        ("\n".join(lines) + "\n").encode("utf-8") + "M20001,2026-03-05,乱收费。\n".encode("gbk")
+    )
+    summary = import_file(
+        path,
+        deps=service.import_deps,
+        opener=STREAM,
+        channel="hotline",
+        source="test",
+        batch_rows=3000,
+    )
+    assert summary.status == "failed" and "无法按 utf-8 解码" in summary.error
+    kept = _numbers(service)
+    assert 18000 < len(kept) == summary.new <= 20000
+    assert kept == [f"M{n:05d}" for n in range(1, len(kept) + 1)]
