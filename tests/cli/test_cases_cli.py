@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import subprocess
 from pathlib import Path
@@ -11,6 +12,7 @@ import pytest
 from cli.cases import case_detail
 from config.settings import DEFAULT_UNITS_FILE
 from config.units import load_registry
+from core.clock import to_local
 from notifications.samples import sample_case
 from processing.lifecycle import record_event
 from store.db import make_engine, make_sessionmaker, migrate, normalise_url, transaction
@@ -44,7 +46,9 @@ def test_list_json_has_the_contract_fields(populated: Path) -> None:
     assert (
         case["status"] == "transferred" and case["unit"] == "yanhu" and case["channel"] == "email"
     )
-    assert case["number"].startswith("YCSX-2026-")
+    # Numbered by the year it was received, in China's time (not the year the test runs in).
+    received = to_local(dt.datetime.fromisoformat(case["received_at"]))
+    assert case["number"] == f"YCSX-{received.year}-000001"
 
 
 def test_list_and_show_in_chinese_with_masking(populated: Path) -> None:
