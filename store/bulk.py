@@ -9,6 +9,7 @@ plain loop; columns given one value for the whole batch are converted once.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Connection, Table
@@ -44,11 +45,34 @@ def bulk_insert(
     # Only table and column names from the model are interpolated, quoted; values are bound.
     columns, markers = ", ".join(quote(n) for n in names), ", ".join([marker] * len(names))
     sql = f"INSERT INTO {quote(table.name)} ({columns}) VALUES ({markers})"  # noqa: S608
-    params = []
-    for row in rows:
-        values = [
-            p(row[n]) if p is not None and row[n] is not None else row[n]
-            for n, p in zip(varying, processors, strict=True)
-        ]
-        params.append((*values, *fixed))
+    if not any(processors) and len(varying) > 1:  # text and numbers: nothing to convert
+        values_of = itemgetter(*varying)
+        params = [(*values_of(row), *fixed) for row in rows]
+    else:
+        params = []
+        for row in rows:
+            values = [
+                p(row[n]) if p is not None and row[n] is not None else row[n]
+                for n, p in zip(varying, processors, strict=True)
+            ]
+            params.append((*values, *fixed))
     connection.exec_driver_sql(sql, params)
+
+
+def lookup(
+    connection: Connection, table: Table, key: str, value: str, keys: Sequence[str]
+) -> dict[str, Any]:
+    """``{key: value}`` of the rows whose ``key`` column is one of ``keys`` (raw values, no
+    result processing), in statements of at most 900 keys (SQLite's default variable limit)."""
+    dialect = connection.dialect
+    marker = "?" if dialect.paramstyle == "qmark" else "%s"
+    quote = dialect.identifier_preparer.quote
+    found: dict[str, Any] = {}
+    for start in range(0, len(keys), 900):
+        chunk = tuple(keys[start : start + 900])
+        sql = (
+            f"SELECT {quote(key)}, {quote(value)} FROM {quote(table.name)} "  # noqa: S608
+            f"WHERE {quote(key)} IN ({', '.join([marker] * len(chunk))})"
+        )
+        found.update(tuple(row) for row in connection.exec_driver_sql(sql, chunk))
+    return found

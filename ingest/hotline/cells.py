@@ -30,9 +30,13 @@ _ALNUM_HALFWIDTH = str.maketrans(
 )
 _INVISIBLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200d\u2060\ufeff]")
 # Anything clean_text changes; most cells hold none of it, and a search is cheaper than a rewrite.
-_NEEDS_CLEANING = re.compile(
-    r"[\x00-\x08\x0b-\x1f\x7f\u00a0\u200b-\u200d\u2060\u3000\ufeff\uff10-\uff19\uff21-\uff3a\uff41-\uff5a]"
+_CLEANED = (
+    r"\x00-\x08\x0b-\x1f\x7f\u00a0\u200b-\u200d\u2060\u3000\ufeff"
+    r"\uff10-\uff19\uff21-\uff3a\uff41-\uff5a"
 )
+_NEEDS_CLEANING = re.compile(f"[{_CLEANED}]")
+# A one-line text that clean_line returns unchanged has none of that and no whitespace at all.
+_LINE_CHANGES = re.compile(rf"[{_CLEANED}\s]")
 _SPACES = re.compile(r"\s+")
 _PHONE_NOISE = re.compile(r"[\s\u00a0]+")
 
@@ -88,12 +92,16 @@ def clean_text(value: Cell) -> str:
 
 def clean_line(value: Cell) -> str:
     """Text for a one-line field (names, units, regions): inner whitespace runs become one space."""
+    if type(value) is str and _LINE_CHANGES.search(value) is None:
+        return value  # the usual cell: one search instead of three (runs for every cell)
     text = clean_text(value)
     return _SPACES.sub(" ", text) if _SPACES.search(text) else text
 
 
 def clean_code(value: Cell) -> str:
     """An identifier such as a work-order number: all full-width forms folded, no spaces."""
+    if type(value) is str and _is_plain_ascii(value):
+        return value
     text = clean_text(value)
     if not text.isascii():
         text = to_halfwidth(text)
@@ -116,5 +124,12 @@ def clean_phone(value: Cell) -> tuple[str, str]:
         if digits.isdigit() and 9 <= len(digits) <= 11 and not is_mobile:
             return "0" + digits, f"联系电话为数值格式，已补回首位 0（原值 {digits}）"
         return digits, ""
+    if type(value) is str and _is_plain_ascii(value):
+        return value, ""
     text = _PHONE_NOISE.sub("", to_halfwidth(clean_text(value)))
     return text, ""
+
+
+def _is_plain_ascii(text: str) -> bool:
+    """Printable ASCII without spaces: what clean_code and clean_phone return unchanged."""
+    return text.isascii() and text.isprintable() and " " not in text

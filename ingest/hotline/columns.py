@@ -12,7 +12,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from ingest.hotline.cells import Cell, clean_line, to_halfwidth
+from ingest.hotline.cells import Cell, clean_code, clean_line, to_halfwidth
 
 # field → Chinese label (for error reports) and the headers that mean it, most specific first.
 FIELD_LABELS: Mapping[str, str] = {
@@ -69,6 +69,8 @@ class ColumnMap:
     # the number of columns a row is padded to.
     slots: Mapping[str, int] = dataclasses.field(default_factory=dict)
     width: int = 0
+    # The number column's header as a work-order number, to spot a repeated header row.
+    number_header: str = ""
 
     def __post_init__(self) -> None:
         found = dict(self.fields)
@@ -76,6 +78,9 @@ class ColumnMap:
         object.__setattr__(self, "slots", {f: found.get(f, -1) for f in FIELD_LABELS})
         widest = max([p for _, p in (*self.fields, *self.extra)], default=-1)
         object.__setattr__(self, "width", widest + 1)
+        if self.headers:
+            number_header = clean_code(self.headers[found.get("number") or 0])
+            object.__setattr__(self, "number_header", number_header)
 
     def index(self, field: str) -> int | None:
         return self.positions[field]

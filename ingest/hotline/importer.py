@@ -34,7 +34,7 @@ from ingest.hotline.recordings import RecordingFinder, attach_recordings
 from ingest.hotline.report import write_error_report
 from ingest.hotline.rows import MappedRow, SourceRecord
 from ingest.hotline.tables import UnreadableFile
-from store.bulk import bulk_insert
+from store.bulk import bulk_insert, lookup
 from store.db import transaction
 from store.models import ImportFile, ImportRowError, Submission
 
@@ -135,19 +135,11 @@ def _claim(
 
 
 def _existing(session: Session, keys: Iterable[str]) -> dict[str, str]:
+    """The stored record digest of each of ``keys`` that is already a submission."""
+    table: Any = Submission.__table__
     wanted = list(dict.fromkeys(keys))
-    found: dict[str, str] = {}
-    for start in range(0, len(wanted), 900):  # below SQLite's default variable limit
-        chunk = wanted[start : start + 900]
-        found.update(
-            (key, digest or "")
-            for key, digest in session.execute(
-                select(Submission.source_key, Submission.record_digest).where(
-                    Submission.source_key.in_(chunk)
-                )
-            ).all()
-        )
-    return found
+    found = lookup(session.connection(), table, "source_key", "record_digest", wanted)
+    return {key: digest or "" for key, digest in found.items()}
 
 
 def _latest(session: Session, keys: Iterable[str]) -> dict[str, tuple[str, int]]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import operator
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields
@@ -66,9 +67,7 @@ class SourceRecord:
 
     def canonical(self) -> str:
         """The payload as canonical JSON (sorted keys, no spaces): what is stored, and hashed."""
-        return json.dumps(
-            self.to_payload(), ensure_ascii=False, sort_keys=True, separators=(",", ":")
-        )
+        return canonical_json(self.to_payload())
 
     def digest(self) -> str:
         """sha256 of the canonical payload: the content only, not the row number or the file."""
@@ -77,8 +76,7 @@ class SourceRecord:
     def to_payload(self) -> dict[str, Any]:
         """The normalised fields (empty ones left out); the row number lives on the submission."""
         data: dict[str, Any] = {"channel": self.channel, "number": self.number}
-        for name in _TEXT_FIELDS:
-            value = getattr(self, name)
+        for name, value in zip(_TEXT_FIELDS, _text_values(self), strict=True):
             if value:
                 data[name] = value
         data["stated_at"] = self.stated_at.isoformat() if self.stated_at else None
@@ -104,6 +102,28 @@ _TEXT_FIELDS = tuple(
     for f in fields(SourceRecord)
     if f.name not in ("channel", "number", "row", "stated_at", "extra")
 )
+_text_values = operator.attrgetter(*_TEXT_FIELDS)
+
+# json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":")) without building
+# an encoder for every call: it runs once per imported row. The C encoder is CPython's own (what
+# json.dumps uses); its circular-reference check is left out, a payload is a tree of values.
+_c_make_encoder = getattr(json.encoder, "c_make_encoder", None)
+if _c_make_encoder is not None:
+    _encode = _c_make_encoder(
+        None, json.JSONEncoder().default, json.encoder.encode_basestring, None, ":", ",",
+        True, False, True,
+    )  # fmt: skip
+
+    def canonical_json(value: Any) -> str:
+        """``value`` as canonical JSON: sorted keys, no spaces, text as written (not escaped)."""
+        return "".join(_encode(value, 0))
+
+else:  # pragma: no cover - a Python without the C accelerator
+    _ENCODER = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+    def canonical_json(value: Any) -> str:
+        """``value`` as canonical JSON: sorted keys, no spaces, text as written (not escaped)."""
+        return _ENCODER.encode(value)
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,7 +152,7 @@ def _is_blank(row: Sequence[Cell]) -> bool:
 
 def _skip_reason(row: Sequence[Cell], number: str, columns: ColumnMap) -> str:
     if number:
-        if number == clean_code(columns.headers[columns.index("number") or 0]):
+        if number == columns.number_header:
             return "重复的表头行"
         return "合计行" if _TOTAL_ROW.match(number) else ""
     if _is_blank(row):
