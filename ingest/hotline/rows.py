@@ -16,12 +16,15 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields
 from typing import Any
 
+from core.clock import CHINA_TZ
 from ingest.hotline.cells import Cell, clean_code, clean_line, clean_phone, clean_text
 from ingest.hotline.columns import ColumnMap
 from ingest.hotline.dates import parse_cell_date
 
 # A work-order number or website id: letters, digits and a few separators.
 _NUMBER = re.compile(r"^[0-9A-Za-z][0-9A-Za-z_./#-]{0,120}$")
+# The same, for a raw cell: matched whole, it is also what clean_code returns unchanged.
+_PLAIN_NUMBER = re.compile(r"[0-9A-Za-z][0-9A-Za-z_./#-]{0,120}")
 # Trailing summary rows of exports: "合计", "总计：128 条", "共 128 条记录".
 _TOTAL_ROW = re.compile(r"^(合计|总计|小计|共计|统计|共\s*\d+\s*[条件])")
 MAX_VALUE_CHARS = 20000
@@ -188,41 +191,49 @@ def map_hotline_row(
     values: Sequence[Cell], row: int, columns: ColumnMap, *, date1904: bool = False
 ) -> MappedRow:
     """Map one data row of a 12345 export by ``columns``. Runs once per row of files with
-    100,000 rows: plain indexing into a padded row, no per-field helper calls."""
+    100,000 rows: plain indexing into a padded row; the usual row (a plain work-order number,
+    a date cell, nothing to report) takes no detours."""
     at = columns.slots
     cells = _padded(values, columns.width)
-    number = clean_code(cells[at["number"]])
-    skipped = _skip_reason(values, number, columns)
-    if skipped:
-        return MappedRow(row, skipped=skipped)
-    issues: list[RowIssue] = []
-    header = columns.header_of
-    if not number:
-        issues.append(RowIssue(row, header("number"), "", "工单编号为空"))
-    elif not _NUMBER.match(number):
-        issues.append(RowIssue(row, header("number"), number[:100], "工单编号含有不允许的字符"))
+    raw_number = cells[at["number"]]
+    if type(raw_number) is str and _PLAIN_NUMBER.fullmatch(raw_number):
+        number = raw_number  # what clean_code returns, and a valid number: never a totals row
+        if number == columns.number_header:
+            return MappedRow(row, skipped="重复的表头行")
+    else:
+        number = clean_code(raw_number)
+        skipped = _skip_reason(values, number, columns)
+        if skipped:
+            return MappedRow(row, skipped=skipped)
+        if not number:
+            return _bad_number(row, columns, cells, value="", reason="工单编号为空")
+        if not _NUMBER.match(number):
+            reason = "工单编号含有不允许的字符"
+            return _bad_number(row, columns, cells, value=number[:100], reason=reason)
     title, content = clean_text(cells[at["title"]]), clean_text(cells[at["content"]])
     if not title and not content:
-        issues.append(RowIssue(row, header("content"), "", "诉求标题和诉求内容都为空"))
-    if issues:
-        return MappedRow(row, issues=tuple(issues))
+        return MappedRow(row, issues=(_no_text(row, columns),))
+    issues: list[RowIssue] = []
     raw_time = cells[at["received_at"]]
-    try:
-        stated_at = parse_cell_date(raw_time, date1904=date1904)
-    except ValueError as error:
-        stated_at = None
-        issues.append(
-            RowIssue(row, header("received_at"), clean_line(raw_time), str(error), fatal=False)
-        )
+    if type(raw_time) is dt.datetime and raw_time.tzinfo is None:
+        stated_at: dt.datetime | None = raw_time.replace(tzinfo=CHINA_TZ)  # as localise()
+    else:
+        try:
+            stated_at = parse_cell_date(raw_time, date1904=date1904)
+        except ValueError as error:
+            stated_at = None
+            issues.append(
+                RowIssue(
+                    row, columns.header_of("received_at"), clean_line(raw_time), str(error), False
+                )
+            )
     phone, phone_note = clean_phone(cells[at["phone"]])
     if phone_note:
-        issues.append(RowIssue(row, header("phone"), phone, phone_note, fatal=False))
+        issues.append(RowIssue(row, columns.header_of("phone"), phone, phone_note, fatal=False))
     recording = clean_line(cells[at["recording"]])
-    extra = tuple(
-        (name, clean_text(cells[pos]))
-        for name, pos in columns.extra
-        if cells[pos] not in (None, "")
-    )
+    if len(title) > MAX_VALUE_CHARS or len(content) > MAX_VALUE_CHARS:
+        title = _truncated(title, issues, row, columns.header_of("title"))
+        content = _truncated(content, issues, row, columns.header_of("content"))
     record = SourceRecord(
         channel="hotline",
         number=number,
@@ -233,10 +244,29 @@ def map_hotline_row(
         address=clean_line(cells[at["address"]])[:500],
         region=clean_line(cells[at["region"]])[:200],
         category=clean_line(cells[at["category"]])[:100],
-        title=_truncated(title, issues, row, header("title"))[:500],
-        content=_truncated(content, issues, row, header("content")),
+        title=title[:500],
+        content=content,
         respondent=clean_line(cells[at["respondent"]])[:200],
         recording=_recording_name(recording)[:255] if recording else "",
-        extra=extra,
+        extra=tuple(
+            (name, clean_text(cells[pos]))
+            for name, pos in columns.extra
+            if cells[pos] not in (None, "")
+        ),
     )
     return MappedRow.of(record, issues)
+
+
+def _bad_number(
+    row: int, columns: ColumnMap, cells: list[Cell], *, value: str, reason: str
+) -> MappedRow:
+    """A row with a bad work-order number; an empty title and content is reported too."""
+    issues = [RowIssue(row, columns.header_of("number"), value, reason)]
+    at = columns.slots
+    if not clean_text(cells[at["title"]]) and not clean_text(cells[at["content"]]):
+        issues.append(_no_text(row, columns))
+    return MappedRow(row, issues=tuple(issues))
+
+
+def _no_text(row: int, columns: ColumnMap) -> RowIssue:
+    return RowIssue(row, columns.header_of("content"), "", "诉求标题和诉求内容都为空")
