@@ -8,6 +8,7 @@ every row of the fixture files.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import random
@@ -16,9 +17,10 @@ from functools import partial
 
 import pytest
 
+from core.clock import CHINA_TZ
 from ingest.hotline.cells import clean_code, clean_line, clean_phone, clean_text, to_halfwidth
 from ingest.hotline.columns import merged_headers
-from ingest.hotline.rows import canonical_json
+from ingest.hotline.rows import _TEXT_FIELDS, SourceRecord, canonical_json
 from ingest.hotline.worksheet import open_export
 from tests.ingest.hotline.conftest import DATA, write_export
 
@@ -71,6 +73,36 @@ def test_cell_cleaners_equal_the_general_computation() -> None:
 def test_canonical_json_is_json_dumps(value: object) -> None:
     expected = json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     assert canonical_json(value) == expected
+
+
+def random_records(count: int) -> list[SourceRecord]:
+    rng = random.Random(7)
+    texts = ["", "", "x", '引号"与\\反斜杠', "换行\n", "\u2028", "YC-1", "王某某"]
+    records = [SourceRecord("", "", 0), SourceRecord("web", "", 0)]
+    for row in range(count):
+        values = {name: rng.choice(texts) for name in _TEXT_FIELDS}
+        stated = rng.choice([None, dt.datetime(2026, 3, 5, 14, 0, 0, 5, tzinfo=CHINA_TZ)])
+        extra = rng.choice([(), (("b", "2"), ("a", "一")), (("k", ""),)])
+        channel = rng.choice(["hotline", "web", "letter"])
+        records.append(
+            SourceRecord(
+                channel=channel,
+                number=rng.choice(["1", "YC2026", ""]),
+                row=row,
+                stated_at=stated,
+                extra=extra,
+                **values,
+            )
+        )
+    return records
+
+
+def test_record_canonical_is_json_dumps_of_its_payload() -> None:
+    for record in random_records(2000):
+        expected = json.dumps(
+            record.to_payload(), ensure_ascii=False, sort_keys=True, separators=(",", ":")
+        )
+        assert record.canonical() == expected, record
 
 
 def test_canonical_json_refuses_what_json_refuses() -> None:
