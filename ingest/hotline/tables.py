@@ -124,8 +124,9 @@ def _open_stream(path: Path) -> Table:
         except XlsxError as error:  # damage found mid-way, after the rows before it
             raise UnreadableFile(str(error)) from None
 
+    # Each sheet asks the book when called: the dimension is known only once its rows are read.
     sheets = [
-        Sheet(name, lambda i=i: rows(i), book.dimension_rows)  # type: ignore[misc]
+        Sheet(name, lambda i=i: rows(i), lambda i=i: book.dimension_rows(i))  # type: ignore[misc]
         for i, (name, _part) in enumerate(book.sheets)
     ]
     return Table("xlsx", "stream", sheets, date1904=book.date1904, closers=[book.close])

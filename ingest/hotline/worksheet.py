@@ -34,7 +34,10 @@ class HotlineExport:
         return self.table.reader
 
     def estimated_rows(self) -> int | None:
-        return self.table.sheets[self._sheet].estimated_rows()
+        """Data rows the sheet declares (its last row less the header's), if it declares any."""
+        last = self.table.sheets[self._sheet].estimated_rows()
+        header = self.columns.header_row if self.columns is not None else 0
+        return max(last - header, 0) if last is not None else None
 
     def locate(self) -> ColumnMap:
         """The first sheet whose first rows hold a recognisable header."""

@@ -274,7 +274,7 @@ class XlsxStream:
             self.sheets, self.date1904 = self._read_workbook()
             self._date_styles = self._read_date_styles()
             self._strings = self._load_strings()
-            self.dimension_rows: Callable[[], int | None] = lambda: None
+            self._parsers: dict[int, _SheetParser] = {}
         except _DAMAGED as e:
             self.close()
             raise XlsxError(f"不是完整的 xlsx 文件（{type(e).__name__}: {e}）") from None
@@ -340,6 +340,12 @@ class XlsxStream:
     def uncompressed_size(self, index: int) -> int:
         return self._zip.getinfo(self.sheets[index][1]).file_size
 
+    def dimension_rows(self, index: int) -> int | None:
+        """The last row number that worksheet ``index`` declares in ``<dimension ref="A1:H3001"/>``,
+        known once ``rows(index)`` has started reading; None before that or when not declared."""
+        parser = self._parsers.get(index)
+        return parser.dimension_rows if parser is not None else None
+
     def rows(self, index: int) -> Iterator[tuple[int, list[Cell]]]:
         """(row number, cells) for each non-empty row of worksheet ``index``, in order."""
         handler = _SheetParser(self._strings, self._date_styles, date1904=self.date1904)
@@ -347,7 +353,7 @@ class XlsxStream:
         parser.buffer_text = True
         parser.StartElementHandler, parser.EndElementHandler = handler.start, handler.end
         parser.CharacterDataHandler = handler.data
-        self.dimension_rows = lambda: handler.dimension_rows
+        self._parsers[index] = handler
         try:
             member = self._zip.open(self.sheets[index][1])
         except _DAMAGED as error:

@@ -85,6 +85,24 @@ def test_streaming_reader_gives_the_same_records_as_calamine(service, tmp_path) 
     assert [m.record for m in stream.rows()] == fast
 
 
+def test_streaming_reader_reports_the_sheet_dimension_as_the_progress_total(
+    service, tmp_path
+) -> None:
+    """Regression: the estimate captured the reader's initial ``lambda: None``, so a big file's
+    progress bar never had a total."""
+    path = write_export(tmp_path / "export.xlsx", 3000)  # <dimension ref="A1:H3001"/>
+    totals = []
+    summary = run(
+        service,
+        path,
+        opener=partial(open_export, synonyms=merged_headers({}), in_memory_limit=1),
+        batch_rows=1000,
+        progress=lambda done, total: totals.append((done, total)),
+    )
+    assert (summary.reader, summary.new) == ("stream", 3000)
+    assert totals == [(1000, 3000), (2000, 3000), (3000, 3000)]
+
+
 @pytest.mark.parametrize("name", ["corrupted_truncated.xlsx", "html_saved_as.xls"])
 def test_unreadable_file_fails_with_reason_and_is_archived(service, fixture_file, name) -> None:
     path = fixture_file(name)
