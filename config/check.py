@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from config.settings import Settings
+from config.settings import DATA_DIR, Settings
 from config.units import RegistryError, UnitRegistry, load_registry
 from core.calendar_file import CalendarFileError, load_overrides
 from core.clock import CHINA_TZ
@@ -181,11 +181,17 @@ def _check_intake_folders(settings: Settings, report: CheckReport) -> None:
     named += [
         (f"hotline.sources.{k}.drop_dir", v.drop_dir) for k, v in settings.hotline.sources.items()
     ]
+    enabled = {"hotline": settings.hotline.enabled, "web": settings.web.enabled}
     for where, value in named:
         path = settings.path(value)
         if path in folders:
             report.errors.append(f"设置项 {where} 与 {folders[path]} 是同一个文件夹：{path}")
         folders[path] = where
+        if enabled[where.split(".")[0]] and not path.is_dir() and not settings.is_own_folder(path):
+            report.warnings.append(
+                f"设置项 {where} 的导入目录不存在：{path}。请检查共享盘是否已挂载；"
+                f"数据目录（{settings.path(DATA_DIR)}）以外的导入目录不会自动创建"
+            )
     for address in settings.hotline.senders:
         if "@" not in address or " " in address.strip():
             report.errors.append(f"设置项 hotline.senders 中的 {address!r} 不是邮箱地址")

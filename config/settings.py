@@ -23,6 +23,9 @@ DEFAULT_UNITS_FILE = CONFIG_DIR / "units.toml"
 DEFAULT_VOCABULARY_FILE = CONFIG_DIR / "vocabulary.toml"
 DEFAULT_WORKDAYS_FILE = CONFIG_DIR / "workdays.toml"
 ENV_CONFIG = "ZWSX_CONFIG"
+# The service's own data directory under service.base_dir, where the embedded defaults keep the
+# database, archive and drop folders: folders in it may be created, others must exist.
+DATA_DIR = "var"
 
 
 class _Section(BaseModel):
@@ -440,6 +443,11 @@ class Settings(_Section):
         if p.is_absolute():
             return p
         return (Path(self.service.base_dir).expanduser() / p).resolve()
+
+    def is_own_folder(self, path: Path) -> bool:
+        """Whether ``path`` lies in the service's own data directory (``DATA_DIR``), which the
+        service may create. Links are followed: a link in it to a share counts as the share."""
+        return path.resolve().is_relative_to(self.path(DATA_DIR).resolve())
 
     def secret(self, env_name: str, environ: Mapping[str, str] | None = None) -> str:
         """Read a secret from the environment; empty string when unset."""

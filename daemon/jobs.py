@@ -11,6 +11,7 @@ from typing import Protocol
 from daemon.service import Service
 from ingest.health import record_poll
 from ingest.hotline.dropfolder import (
+    DropFolderMissing,
     DropResult,
     DropSource,
     import_drop_folder,
@@ -157,13 +158,13 @@ class ImportFilesJob:
             self.last.append(self._poll(source))
         if hotline.enabled and not self.stop.is_set():
             folder = service.settings.path(hotline.drop_dir)
-            opener = service.hotline_opener()
+            opener, create = service.hotline_opener(), service.settings.is_own_folder(folder)
             self.last.append(
                 self._isolated(
                     MAIL_EXPORTS,
                     "mail",
                     lambda: import_mail_exports(
-                        deps, opener, folder, batch_rows=hotline.batch_rows
+                        deps, opener, folder, batch_rows=hotline.batch_rows, create=create
                     ),
                 )
             )
@@ -192,6 +193,11 @@ class ImportFilesJob:
         sessions, clock = self.service.sessions, self.service.clock
         try:
             result = run()
+        except DropFolderMissing as missing:  # the operator's to fix, not a bug: no traceback
+            log.error("%s: %s", health, missing)
+            result = DropResult(label, error=str(missing))
+            record_poll(sessions, health, clock, error=result.error)
+            return result
         except Exception as error:
             log.exception("%s: import round failed", health)
             result = DropResult(label, error=f"{type(error).__name__}: {error}")

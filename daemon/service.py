@@ -259,25 +259,22 @@ class Service:
 
     def drop_sources(self) -> list[DropSource]:
         """The watched folders: the 12345 drop folder, further hotline sources, the website's."""
-        hotline, sources = self.settings.hotline, []
+        settings, sources = self.settings, []
+        hotline, own = settings.hotline, settings.is_own_folder
         if hotline.enabled:
-            sources.append(
-                DropSource(
-                    "hotline",
-                    "hotline",
-                    self.settings.path(hotline.drop_dir),
-                    self.hotline_opener(),
-                    recordings=True,
-                )
-            )
+            folder = settings.path(hotline.drop_dir)
+            opener = self.hotline_opener()
+            sources.append(DropSource("hotline", "hotline", folder, opener, True, own(folder)))
             for name, extra in sorted(hotline.sources.items()):
                 columns = {**hotline.columns, **extra.columns}
-                folder = self.settings.path(extra.drop_dir)
+                folder = settings.path(extra.drop_dir)
                 opener = self.hotline_opener(columns)
-                sources.append(DropSource(f"hotline:{name}", "hotline", folder, opener, True))
-        if self.settings.web.enabled:
-            folder = self.settings.path(self.settings.web.drop_dir)
-            sources.append(DropSource("web", "web", folder, open_json_lines))
+                sources.append(
+                    DropSource(f"hotline:{name}", "hotline", folder, opener, True, own(folder))
+                )
+        if settings.web.enabled:
+            folder = settings.path(settings.web.drop_dir)
+            sources.append(DropSource("web", "web", folder, open_json_lines, create=own(folder)))
         return sources
 
     @property

@@ -6,6 +6,10 @@ still be being copied), then moved to ``processed/`` with its error report besid
 a crash is simply imported again: the import resumes after its last committed batch.
 Export attachments (``Attachment.kind = "hotline_export"``, recognised by the email intake) go
 through the same importer; a copy lands in ``processed/`` or ``failed/`` the same way.
+
+A drop folder is created only when the service owns it (inside its data directory); a folder
+configured elsewhere, usually on a share, must exist: creating it when the share is not mounted
+would hide every file dropped on the real share, so its absence is an error for intake health.
 """
 
 from __future__ import annotations
@@ -41,15 +45,33 @@ _OWN_FILES = (".错误报告.csv", ".原因.txt")
 _UNSAFE_NAME = re.compile(r"[\\/\x00-\x1f:*?\"<>|]+")
 
 
+class DropFolderMissing(Exception):
+    """A drop folder that the service may not create is missing (a share not mounted)."""
+
+    def __init__(self, folder: Path) -> None:
+        super().__init__(f"导入目录不存在，请检查共享盘是否已挂载：{folder}")
+
+
 @dataclass(frozen=True)
 class DropSource:
-    """One watched folder: what channel its files feed and how they are opened."""
+    """One watched folder: what channel its files feed and how they are opened. ``create``: the
+    folder is the service's own and may be created when missing (see the module docstring)."""
 
     name: str
     channel: str  # hotline | web
     folder: Path
     opener: Opener
     recordings: bool = False
+    create: bool = False
+
+
+def ensure_folder(folder: Path, *, create: bool) -> None:
+    """The folder is there (created if ``create``), or DropFolderMissing."""
+    if folder.is_dir():
+        return
+    if not create:
+        raise DropFolderMissing(folder)
+    folder.mkdir(parents=True, exist_ok=True)
 
 
 @dataclass
@@ -96,8 +118,9 @@ def safe_name(name: str) -> str:
 
 
 def unique_target(directory: Path, name: str) -> Path:
-    """``directory/name``, or ``name (2)``… when a file of that name is already there."""
-    directory.mkdir(parents=True, exist_ok=True)
+    """``directory/name``, or ``name (2)``… when a file of that name is already there.
+    ``directory`` is created, its parent never (a share unmounted meanwhile is not re-created)."""
+    directory.mkdir(exist_ok=True)
     target = directory / name
     stem, suffix = Path(name).stem, Path(name).suffix
     counter = 2
@@ -193,8 +216,9 @@ def _file_away_noting(
 def import_drop_folder(
     source: DropSource, deps: ImportDeps, *, settle_seconds: int, batch_rows: int
 ) -> DropResult:
-    """Import every complete file in the folder, then attach recordings that arrived late."""
-    source.folder.mkdir(parents=True, exist_ok=True)
+    """Import every complete file in the folder, then attach recordings that arrived late.
+    DropFolderMissing when the folder is missing and not the service's own."""
+    ensure_folder(source.folder, create=source.create)
     result = DropResult(source.name)
     finder = RecordingFinder(source.folder) if source.recordings else None
     now = deps.clock.now()
@@ -227,10 +251,20 @@ def pending_mail_exports(deps: ImportDeps) -> list[Attachment]:
 
 
 def import_mail_exports(
-    deps: ImportDeps, opener: Opener, folder: Path, *, batch_rows: int
+    deps: ImportDeps, opener: Opener, folder: Path, *, batch_rows: int, create: bool = False
 ) -> DropResult:
-    """Import the hotline centre's mailed exports through the same importer and guarantees."""
+    """Import the hotline centre's mailed exports through the same importer and guarantees.
+
+    Their copies go to ``folder``'s processed/ or failed/. When that folder is missing (and not
+    the service's own) the exports are imported all the same, from the archive; only the copies
+    are left out, and the missing folder is noted for intake health.
+    """
     result = DropResult("mail")
+    try:
+        ensure_folder(folder, create=create)
+        missing = ""
+    except DropFolderMissing as error:
+        missing = f"{error}（邮件附件照常导入，副本未放入 processed/ 或 failed/）"
     for attachment in pending_mail_exports(deps):
         archived = deps.archive.file(attachment.archive_path)
         name = f"邮件附件{attachment.id}-{safe_name(attachment.original_name)}"
@@ -251,5 +285,9 @@ def import_mail_exports(
             result.errors.append(f"{name}：无法导入（{type(error).__name__}: {error}）")
             continue
         result.files.append(summary)
-        _file_away_noting(deps, summary, archived, folder, result, move=False)
+        if missing:
+            if missing not in result.errors:
+                result.errors.append(missing)
+        else:
+            _file_away_noting(deps, summary, archived, folder, result, move=False)
     return result

@@ -250,7 +250,8 @@ def test_broken_drop_folder_is_recorded_and_the_other_sources_still_import(
     by_source = {s["source"]: s for s in report["sources"]}
     broken = by_source[f"drop:hotline:{tmp_path / 'share' / '12345'}"]
     assert not broken["healthy"] and broken["consecutive_failures"] == 1
-    assert broken["last_error"].startswith(("FileExistsError", "NotADirectoryError"))
+    share = tmp_path / "share" / "12345"
+    assert broken["last_error"] == f"导入目录不存在，请检查共享盘是否已挂载：{share}"
     assert by_source[f"drop:hotline:county:{tmp_path / 'county'}"]["healthy"]
     assert by_source["mail:hotline-exports"]["healthy"]
     assert not healthy(report)
