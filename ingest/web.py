@@ -120,7 +120,10 @@ class JsonLinesFile:
         self._handle.seek(0)
         if b"\x00" in head:
             self._handle.close()
-            raise UnreadableFile("文件含有二进制内容，不是 JSON Lines 文本（每行一个 JSON 对象）")
+            raise UnreadableFile(
+                "文件含有二进制内容，不是 JSON Lines 文本（每行一个 JSON 对象）；如果这是 12345 "
+                "工单导出（Excel），请放入 12345 工单投放文件夹或执行 python main.py hotline import"
+            )
 
     def estimated_rows(self) -> int | None:
         return None

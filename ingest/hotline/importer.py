@@ -12,6 +12,9 @@ Order of events, each step committed before the next (Art. 22, getmail6's rule):
 A file no reader can open (or that breaks off mid-way, or fails on an unforeseen error) is marked
 failed with the reason; the rows read before a break are committed and stay imported. Retried,
 the file resumes after them, and the attempt's channel and source are recorded as the file's.
+A file none of whose rows could be imported (typically one put through the wrong door: a 12345
+CSV in the website folder) is failed too, not done, with a reason naming the right door; the same
+bytes imported again, through either door, are read from the start.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple, Protocol
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -41,6 +44,17 @@ from store.models import ImportFile, ImportRowError, Submission
 log = logging.getLogger(__name__)
 
 DEFAULT_BATCH_ROWS = 5000
+# Why a file none of whose rows could be imported failed, by the channel it was imported as.
+NOTHING_IMPORTED = {
+    "web": (
+        "没有一行是有效的网站来件（每行应为一个 JSON 对象），各行原因见错误报告；"
+        "如果这是 12345 工单导出，请放入 12345 工单投放文件夹或执行 python main.py hotline import"
+    ),
+    "hotline": (
+        "没有一行能导入，各行原因见错误报告：请核对文件是否为 12345 工单导出、列名对照是否正确；"
+        "如果这是信用网站的 JSON Lines 文件，请执行 python main.py web import"
+    ),
+}
 Progress = Callable[[int, int | None], None]
 
 
@@ -112,6 +126,8 @@ def _claim(
             existing.channel, existing.source, existing.original_name = channel, source[:512], name
         if existing.status == "failed":  # retried: a setting may have been fixed since
             existing.status, existing.error = "reading", None
+        if existing.status != "done" and existing.last_row == 0:
+            _restart(session, existing)
         return existing
     row = ImportFile(
         channel=channel,
@@ -132,6 +148,15 @@ def _claim(
     session.add(row)
     session.flush()
     return row
+
+
+def _restart(session: Session, imported: ImportFile) -> None:
+    """Read from the start: forget the counts and row problems of an attempt that stored no row
+    (its error report, already written, stays with the file)."""
+    session.execute(delete(ImportRowError).where(ImportRowError.import_id == imported.id))
+    imported.rows_new = imported.rows_updated = imported.rows_unchanged = 0
+    imported.rows_failed = imported.rows_skipped = 0
+    imported.report_path = None
 
 
 def _existing(session: Session, keys: Iterable[str]) -> dict[str, str]:
@@ -314,13 +339,20 @@ def _batches(rows: Iterator[MappedRow], size: int) -> Iterator[list[MappedRow]]:
         yield batch
 
 
-def _finish(deps: ImportDeps, import_id: int, *, error: str = "") -> None:
+def _finish(deps: ImportDeps, import_id: int, *, error: str = "") -> str:
+    """Mark the import done or failed; returns the error, which is set when not one row of the
+    file could be imported (then the next attempt reads it from the start)."""
     with transaction(deps.sessions) as session:
         imported = session.get(ImportFile, import_id)
         assert imported is not None
+        stored = imported.rows_new + imported.rows_updated + imported.rows_unchanged
+        if not error and imported.rows_failed and not stored:
+            error = NOTHING_IMPORTED.get(imported.channel, NOTHING_IMPORTED["hotline"])
+            imported.last_row = 0
         imported.status = "failed" if error else "done"
         imported.error = error or None
         imported.finished_at = deps.clock.now()
+    return error
 
 
 def import_file(
@@ -358,7 +390,7 @@ def import_file(
         summary.format, summary.reader = record_file.format, record_file.reader
         _set_format(deps, imported.id, record_file.format)
         error = _run(importer, record_file, start_after, batch_rows, progress)
-    _finish(deps, imported.id, error=error)
+    error = _finish(deps, imported.id, error=error)
     counts = importer.summary_counts
     summary.status = "failed" if error else "done"
     summary.error = error

@@ -12,6 +12,20 @@ from ingest.hotline.columns import HEADER_SEARCH_ROWS, ColumnMap, HeaderNotFound
 from ingest.hotline.rows import MappedRow, map_hotline_row
 from ingest.hotline.tables import RowStream, Table, UnreadableFile, open_table
 
+# A website file put among the 12345 exports: say where it belongs.
+WEB_DOOR = (
+    "文件内容是 JSON（信用网站的来件？），请放入网站来件投放文件夹或执行 python main.py web import"
+)
+
+
+def _looks_like_json(head: list[tuple[int, list[Cell]]]) -> bool:
+    """Whether the first non-empty row of a text file starts like a JSON object."""
+    for _number, cells in head:
+        text = "".join(str(c) for c in cells if c not in (None, "")).lstrip("\ufeff \t")
+        if text:
+            return text.startswith("{")
+    return False
+
 
 @dataclass
 class HotlineExport:
@@ -52,6 +66,8 @@ class HotlineExport:
                 continue
             self.columns, self._stream, self._head, self._sheet = columns, stream, head, index
             return columns
+        if self.table.format == "csv" and _looks_like_json(head):
+            problems.append(WEB_DOOR)
         raise UnreadableFile("；".join(problems) or "文件中没有任何工作表")
 
     def rows(self, start_after: int = 0) -> Iterator[MappedRow]:
