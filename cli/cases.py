@@ -17,9 +17,8 @@ from sqlalchemy.orm import Session
 
 from cli.common import (
     EXIT_NOT_FOUND,
-    EXIT_REFUSED,
+    audit_personal_data_view,
     console,
-    current_staff,
     fail,
     make_service,
     print_json,
@@ -32,8 +31,7 @@ from core.masking import mask_email, mask_id_number, mask_name, mask_phone, mask
 from notifications.letters import CHANNEL_LABELS
 from processing.categorise import CATEGORIES
 from processing.deadlines import KIND_LABELS
-from processing.decisions import recused_staff
-from processing.lifecycle import ACTIONS, STATES, record_event, status_label
+from processing.lifecycle import ACTIONS, STATES, status_label
 from store.db import transaction
 from store.models import (
     Case,
@@ -324,16 +322,8 @@ def show_case(ctx: click.Context, number: str, as_json: bool, reveal: bool) -> N
         if case is None:
             fail(f"没有编号为 {number} 的案件", EXIT_NOT_FOUND)
         if reveal:
-            staff = current_staff()
-            if staff in recused_staff(session, case):
-                # Art. 17(1), (3): a clerk who stepped aside does not see the complainant.
-                fail(f"{staff} 已申请回避本案，不能查看未遮蔽的个人信息", EXIT_REFUSED)
-            record_event(
-                session,
-                case,
-                kind="personal_data_viewed",
-                actor=f"staff:{staff}",
-                at=service.clock.now(),
+            audit_personal_data_view(
+                session, case, service.clock.now(), refusal="不能查看未遮蔽的个人信息"
             )
         detail = case_detail(session, case, service.registry, reveal=reveal)
         sources = session.scalars(select(Submission).where(Submission.case_id == case.id)).all()

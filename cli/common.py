@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import getpass
 import json
 import logging
@@ -14,12 +15,16 @@ from typing import Any, NoReturn
 import click
 from rich.console import Console
 from rich.table import Table
+from sqlalchemy.orm import Session
 
 from config.check import check_settings
 from config.settings import ConfigError, Settings, load_settings, resolve_config_path
 from core.logs import configure_logging
 from daemon.jobs import make_jobs
 from daemon.service import Service
+from processing.decisions import recused_staff
+from processing.lifecycle import record_event
+from store.models import Case
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +47,21 @@ def current_staff() -> str:
 def fail(message: str, code: int = 1) -> NoReturn:
     click.echo(f"错误：{message}", err=True)
     sys.exit(code)
+
+
+def audit_personal_data_view(
+    session: Session, case: Case, now: dt.datetime, *, refusal: str, note: str | None = None
+) -> None:
+    """Record that the acting clerk sees the complainant's details (Art. 17), as a case event.
+
+    A clerk who declared an interest (Art. 17(1), (3)) does not see the complainant: refused with
+    ``refusal`` (what could not be done, in Chinese)."""
+    staff = current_staff()
+    if staff in recused_staff(session, case):
+        fail(f"{staff} 已申请回避本案，{refusal}", EXIT_REFUSED)
+    record_event(
+        session, case, kind="personal_data_viewed", actor=f"staff:{staff}", at=now, note=note
+    )
 
 
 def load_checked_settings(

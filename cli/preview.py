@@ -15,12 +15,10 @@ from typing import Any
 import click
 from sqlalchemy import select
 
-from cli.common import EXIT_NOT_FOUND, EXIT_REFUSED, console, current_staff, fail, make_service
+from cli.common import EXIT_NOT_FOUND, audit_personal_data_view, console, fail, make_service
 from notifications.disclosure import decide_contact_disclosure
 from notifications.letters import LETTER_KINDS, transfer_letter_context
 from notifications.samples import letter_context, sample_case, sample_unit
-from processing.decisions import recused_staff
-from processing.lifecycle import record_event
 from store.db import transaction
 from store.models import Case
 
@@ -92,16 +90,11 @@ def _case_context(service: Any, template: str, number: str) -> dict[str, Any]:
             overrides=overrides,
         )
         if shows_person:
-            staff = current_staff()
-            if staff in recused_staff(session, case):
-                # Art. 17(1), (3): a clerk who stepped aside does not see the complainant.
-                fail(f"{staff} 已申请回避本案，不能预览含有投诉举报者个人信息的函件", EXIT_REFUSED)
-            record_event(
+            audit_personal_data_view(
                 session,
                 case,
-                kind="personal_data_viewed",
-                actor=f"staff:{staff}",
-                at=service.clock.now(),
+                service.clock.now(),
+                refusal="不能预览含有投诉举报者个人信息的函件",
                 note=f"预览{LETTER_KINDS[template][0]}",
             )
     if not overrides and template != "return_visit_request":
