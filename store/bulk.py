@@ -8,11 +8,11 @@ plain loop; columns given one value for the whole batch are converted once.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import Connection, Table
+from sqlalchemy import Connection, Dialect, Table
 
 
 def bulk_insert(
@@ -28,34 +28,51 @@ def bulk_insert(
     caller, who needed it anyway to hash it) and are passed through unconverted."""
     if not rows:
         return
+    names = list(rows[0].keys())
+    values_of = itemgetter(*names)
+    values = [values_of(row) for row in rows] if len(names) > 1 else [(r[names[0]],) for r in rows]
+    insert_values(connection, table, names, values, constants=constants, serialised=serialised)
+
+
+def insert_values(
+    connection: Connection,
+    table: Table,
+    names: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    *,
+    constants: Mapping[str, Any] | None = None,
+    serialised: tuple[str, ...] = (),
+) -> None:
+    """``bulk_insert`` for rows given as tuples of the columns ``names``, in that order."""
+    if not rows:
+        return
     constants = dict(constants or {})
     dialect = connection.dialect
-    varying = list(rows[0].keys())
-    names = [*varying, *constants]
-    processors = [
-        None if name in serialised else table.c[name].type.bind_processor(dialect)
-        for name in varying
-    ]
+    processors = [None if n in serialised else _processor(table, n, dialect) for n in names]
     fixed = []
     for name, value in constants.items():
-        process = table.c[name].type.bind_processor(dialect)
+        process = _processor(table, name, dialect)
         fixed.append(process(value) if process else value)
     marker = "?" if dialect.paramstyle == "qmark" else "%s"
     quote = dialect.identifier_preparer.quote
     # Only table and column names from the model are interpolated, quoted; values are bound.
-    columns, markers = ", ".join(quote(n) for n in names), ", ".join([marker] * len(names))
+    all_names = [*names, *constants]
+    columns = ", ".join(quote(n) for n in all_names)
+    markers = ", ".join([marker] * len(all_names))
     sql = f"INSERT INTO {quote(table.name)} ({columns}) VALUES ({markers})"  # noqa: S608
-    if not any(processors) and len(varying) > 1:  # text and numbers: nothing to convert
-        values_of = itemgetter(*varying)
-        params = [(*values_of(row), *fixed) for row in rows]
+    if not any(processors):  # text and numbers: nothing to convert
+        params = [(*row, *fixed) for row in rows]
     else:
-        params = []
-        for row in rows:
-            values = [
-                p(row[n]) if p is not None and row[n] is not None else row[n]
-                for n, p in zip(varying, processors, strict=True)
-            ]
-            params.append((*values, *fixed))
+        params = [
+            (
+                *(
+                    p(v) if p is not None and v is not None else v
+                    for v, p in zip(row, processors, strict=True)
+                ),
+                *fixed,
+            )
+            for row in rows
+        ]
     connection.exec_driver_sql(sql, params)
 
 
@@ -76,3 +93,9 @@ def lookup(
         )
         found.update(tuple(row) for row in connection.exec_driver_sql(sql, chunk))
     return found
+
+
+def _processor(table: Table, name: str, dialect: Dialect) -> Callable[[Any], Any] | None:
+    """The column's bind conversion for this dialect, as the ORM applies it (for SQLite the
+    datetime text SQLAlchemy writes, always with microseconds, not the driver's adaptation)."""
+    return table.c[name].type.dialect_impl(dialect).bind_processor(dialect)

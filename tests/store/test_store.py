@@ -5,12 +5,14 @@ from __future__ import annotations
 import datetime as dt
 import threading
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import inspect, select
 
+from store.bulk import insert_values
 from store.db import make_engine, make_sessionmaker, migrate, normalise_url, transaction
-from store.models import AppendOnlyViolation, Case, CaseEvent
+from store.models import AppendOnlyViolation, Case, CaseEvent, Submission
 from store.numbering import find_case_numbers, next_case_number
 
 NOW = dt.datetime(2026, 11, 25, 1, 0, tzinfo=dt.UTC)
@@ -117,3 +119,33 @@ def test_naive_datetimes_are_refused(sessions) -> None:
 def test_find_case_numbers() -> None:
     subject = "回复：【YCSX-2026-000042】转办函 / 另见 YCSX-2026-000042 和 ABC-2026-000001"
     assert find_case_numbers(subject, "YCSX") == ["YCSX-2026-000042"]
+
+
+@pytest.mark.parametrize("received", [NOW, NOW.replace(microsecond=120)])
+def test_bulk_insert_stores_times_as_the_orm_does(sessions, received: dt.datetime) -> None:
+    """Rows inserted in bulk store times as the ORM does. On SQLite the driver's own adaptation
+    left out zero microseconds ("01:00:00" beside the ORM's "01:00:00.000000"), and such text
+    compares wrongly with times the ORM wrote."""
+    file_columns = {
+        "channel": "hotline",
+        "sha256": "a" * 64,
+        "size": 1,
+        "archive_path": "ab/cd.xlsx",
+        "received_at": received,
+        "status": "pending",
+        "attempts": 0,
+    }
+    with transaction(sessions) as session:
+        session.add(Submission(source_key="orm", **file_columns))
+        session.flush()
+        table: Any = Submission.__table__
+        connection = session.connection()
+        insert_values(connection, table, ("source_key",), [("bulk",)], constants=file_columns)
+    with sessions() as session:
+        raw = session.connection().exec_driver_sql(
+            "SELECT received_at FROM submissions ORDER BY source_key"
+        )
+        bulk, orm = [row[0] for row in raw]
+        stored = session.scalars(select(Submission.received_at)).all()
+    assert bulk == orm
+    assert stored == [received, received]
