@@ -12,7 +12,7 @@ import hashlib
 import json
 import operator
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields
 from typing import Any
 
@@ -71,19 +71,44 @@ class SourceRecord:
     def canonical(self) -> str:
         """The payload as canonical JSON (sorted keys, no spaces): what is stored, and hashed.
 
-        ``canonical_json(self.to_payload())``, written out directly: runs once per imported row.
+        ``canonical_json(self.to_payload())`` written out key by key, in sorted order: it runs
+        once per imported row, and is twice as fast (tests compare the two on random records).
         """
-        if not (self.channel and self.number):  # to_payload keeps these two even when empty
-            return canonical_json(self.to_payload())
         try:
-            parts = [key + _quote(value) for key, value in _BEFORE_EXTRA(self) if value]
-            parts.append('"extra":' + (canonical_json(dict(self.extra)) if self.extra else "{}"))
-            parts += [key + _quote(value) for key, value in _BEFORE_STATED(self) if value]
-            stated = _quote(self.stated_at.isoformat()) if self.stated_at else "null"
-            parts.append('"stated_at":' + stated)
-            parts += [key + _quote(value) for key, value in _AFTER_STATED(self) if value]
+            return self._canonical()
         except TypeError:  # a field that is not text: as the general encoder writes it
             return canonical_json(self.to_payload())
+
+    def _canonical(self) -> str:
+        q = _quote
+        parts = []
+        if self.address:
+            parts.append('"address":' + q(self.address))
+        if self.category:
+            parts.append('"category":' + q(self.category))
+        parts.append('"channel":' + q(self.channel))
+        if self.content:
+            parts.append('"content":' + q(self.content))
+        if self.email:
+            parts.append('"email":' + q(self.email))
+        parts.append('"extra":' + (canonical_json(dict(self.extra)) if self.extra else "{}"))
+        if self.name:
+            parts.append('"name":' + q(self.name))
+        parts.append('"number":' + q(self.number))
+        if self.phone:
+            parts.append('"phone":' + q(self.phone))
+        if self.recording:
+            parts.append('"recording":' + q(self.recording))
+        if self.region:
+            parts.append('"region":' + q(self.region))
+        if self.respondent:
+            parts.append('"respondent":' + q(self.respondent))
+        if self.sender_address:
+            parts.append('"sender_address":' + q(self.sender_address))
+        stated = self.stated_at
+        parts.append('"stated_at":' + (q(stated.isoformat()) if stated else "null"))
+        if self.title:
+            parts.append('"title":' + q(self.title))
         return "{" + ",".join(parts) + "}"
 
     def digest(self) -> str:
@@ -122,20 +147,6 @@ _TEXT_FIELDS = tuple(
 _text_values = operator.attrgetter(*_TEXT_FIELDS)
 _quote = json.encoder.encode_basestring  # a JSON string, non-ASCII text as it is
 
-
-def _text_group(*, above: str, below: str) -> Callable[[SourceRecord], zip[tuple[str, Any]]]:
-    """Pairs of JSON key (``"name":``) and value of the text fields sorted between two keys."""
-    names = sorted(n for n in ("channel", "number", *_TEXT_FIELDS) if above < n < below)
-    keys = tuple(f"{_quote(name)}:" for name in names)
-    values = operator.attrgetter(*names, *names)  # a tuple even for a single name
-    return lambda record: zip(keys, values(record), strict=False)  # the keys end the pairs
-
-
-# The payload's keys in canonical (sorted) order: text fields, "extra", text fields,
-# "stated_at", text fields.
-_BEFORE_EXTRA = _text_group(above="", below="extra")
-_BEFORE_STATED = _text_group(above="extra", below="stated_at")
-_AFTER_STATED = _text_group(above="stated_at", below="\uffff")
 
 # json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":")) without building
 # an encoder for every call: it runs once per imported row. The C encoder is CPython's own (what

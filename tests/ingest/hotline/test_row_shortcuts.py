@@ -79,6 +79,8 @@ def random_records(count: int) -> list[SourceRecord]:
     rng = random.Random(7)
     texts = ["", "", "x", '引号"与\\反斜杠', "换行\n", "\u2028", "YC-1", "王某某"]
     records = [SourceRecord("", "", 0), SourceRecord("web", "", 0)]
+    # Not text (from an unusual payload): written as the general encoder writes it.
+    records += [SourceRecord("web", 5, 0, name=1.5), SourceRecord(None, "1", 0, title=0)]  # type: ignore[arg-type]
     for row in range(count):
         values = {name: rng.choice(texts) for name in _TEXT_FIELDS}
         stated = rng.choice([None, dt.datetime(2026, 3, 5, 14, 0, 0, 5, tzinfo=CHINA_TZ)])
