@@ -289,13 +289,15 @@ def map_hotline_row(
         content=content,
         respondent=clean_line(cells[at["respondent"]])[:200],
         recording=_recording_name(recording)[:255] if recording else "",
-        extra=tuple(
-            (name, clean_text(cells[pos]))
-            for name, pos in columns.extra
-            if cells[pos] not in (None, "")
-        ),
+        extra=_extra(cells, columns) if columns.extra else (),
     )
     return MappedRow.of(record, issues)
+
+
+def _extra(cells: list[Cell], columns: ColumnMap) -> tuple[tuple[str, str], ...]:
+    """The other named columns of the row, as evidence."""
+    named = columns.extra
+    return tuple((name, clean_text(cells[at])) for name, at in named if cells[at] not in (None, ""))
 
 
 def _bad_number(
