@@ -12,6 +12,18 @@ in a fresh process so that peak RSS is its own:
 
 Targets (issue 4): full import at >= 25% of the bare read rate; peak RSS < 300 MB.
 
+Last measured 2026-12-06 on the shared 2-core machine (load average ~2, other test suites
+running), the two trees alternated four times in the same machine state:
+
+    before (951b468)  import ~16,500 rows/s, 13-19 % of the bare read, peak RSS 196 MB
+    after             import ~25,000 rows/s, 19-24 % of the bare read, peak RSS 196 MB
+    import-stream     ~10,200 -> ~12,200 rows/s, peak RSS 111 MB
+
+The bare read ran at ~86,000-119,000 rows/s in those runs (160,000 on a quiet machine). What
+is left per row (py-spy): SQLite's insert and commit ~30 % of the import, the calamine read
+~20 %, the record (SourceRecord, canonical JSON, sha256, MappedRow) ~25 %, cell cleaning and
+batch bookkeeping the rest.
+
     .venv/bin/python bench/import_hotline.py [N] [--keep DIR]
 """
 
