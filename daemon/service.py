@@ -22,7 +22,7 @@ from ingest.archive import RawArchive
 from ingest.hotline.columns import merged_headers
 from ingest.hotline.dropfolder import DropSource
 from ingest.hotline.importer import ImportDeps, Opener
-from ingest.hotline.worksheet import open_export
+from ingest.hotline.reader_process import open_hotline_export
 from ingest.mailbox import ImapAccount, ImapSource
 from ingest.maildir import MaildirSource
 from ingest.sources import MailSource
@@ -255,7 +255,7 @@ class Service:
         hotline = self.settings.hotline
         synonyms = merged_headers(hotline.columns if columns is None else columns)
         limit = hotline.in_memory_limit_mb * 1024 * 1024
-        return partial(open_export, synonyms=synonyms, in_memory_limit=limit)
+        return partial(open_hotline_export, synonyms=synonyms, in_memory_limit=limit)
 
     def drop_sources(self) -> list[DropSource]:
         """The watched folders: the 12345 drop folder, further hotline sources, the website's."""

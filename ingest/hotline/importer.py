@@ -389,7 +389,11 @@ def import_file(
         error = _unexpected(imported.id, problem)
     else:
         summary.format, summary.reader = record_file.format, record_file.reader
-        _set_format(deps, imported.id, record_file.format)
+        try:
+            _set_format(deps, imported.id, record_file.format)
+        except BaseException:
+            record_file.close()  # a reader worker must not outlive its import
+            raise
         error = _run(importer, record_file, start_after, batch_rows, progress)
     error = _finish(deps, imported.id, error=error)
     counts = importer.summary_counts
