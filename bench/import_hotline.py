@@ -12,17 +12,22 @@ in a fresh process so that peak RSS is its own:
 
 Targets (issue 4): full import at >= 25% of the bare read rate; peak RSS < 300 MB.
 
-Last measured 2026-12-06 on the shared 2-core machine (load average ~2, other test suites
-running), the two trees alternated four times in the same machine state:
+Peak RSS of the import is its process's plus its reader worker's (they run side by side).
 
-    before (951b468)  import ~16,500 rows/s, 13-19 % of the bare read, peak RSS 196 MB
-    after             import ~25,000 rows/s, 19-24 % of the bare read, peak RSS 196 MB
-    import-stream     ~10,200 -> ~12,200 rows/s, peak RSS 111 MB
+Last measured 2026-12-06 02:23 on the 2-core machine (load average 0.4-1.1), the trees
+alternated three times in the same machine state:
 
-The bare read ran at ~86,000-119,000 rows/s in those runs (160,000 on a quiet machine). What
-is left per row (py-spy): SQLite's insert and commit ~30 % of the import, the calamine read
-~20 %, the record (SourceRecord, canonical JSON, sha256, MappedRow) ~25 %, cell cleaning and
-batch bookkeeping the rest.
+    before (98deba0)  import 25,052-27,654 rows/s, 21-23 % of the bare read, peak RSS 196 MB
+    after             import 35,580-37,278 rows/s, 30-32 % of the bare read, peak RSS 216 MB
+                      (import process ~85 MB + reader worker ~132 MB)
+    import-stream     ~15,500 -> ~19,000 rows/s, peak RSS 112 MB -> 150 MB (both processes)
+
+The bare read ran at ~115,000-119,500 rows/s in those runs. Earlier (perf4, load ~2): ~16,500
+rows/s before the per-row work was cut, ~25,000 after. Since ingest/hotline/reader_process.py
+the read and the mapping of rows (calamine ~0.8 s, mapping and records ~1.7 s per 100,000 rows)
+run in a worker process on the second core while the importer looks up, inserts and commits
+(~1.3 s); the import's time is now the worker's, plus its start-up (~0.1 s) and the last batch's
+commit. With one core busy elsewhere the gain shrinks accordingly.
 
     .venv/bin/python bench/import_hotline.py [N] [--keep DIR]
 """
@@ -121,7 +126,10 @@ def generate(path: Path, rows: int) -> None:
 
 
 def peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    """This process's peak plus its largest child's (the import's reader worker): an upper bound
+    of the two together, which run at the same time."""
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return (own + resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) / 1024
 
 
 def child_calamine(path: Path) -> dict[str, float]:
@@ -138,7 +146,7 @@ def child_import(path: Path, *, limit: int) -> dict[str, float]:
     from ingest.archive import RawArchive  # noqa: PLC0415
     from ingest.hotline.columns import merged_headers  # noqa: PLC0415
     from ingest.hotline.importer import ImportDeps, import_file  # noqa: PLC0415
-    from ingest.hotline.worksheet import open_export  # noqa: PLC0415
+    from ingest.hotline.reader_process import open_hotline_export  # noqa: PLC0415
     from store.db import make_engine, make_sessionmaker, migrate, normalise_url  # noqa: PLC0415
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -146,7 +154,7 @@ def child_import(path: Path, *, limit: int) -> dict[str, float]:
         engine = make_engine(normalise_url(f"sqlite:///{base}/b.db", base_dir=base))
         migrate(engine)
         deps = ImportDeps(make_sessionmaker(engine), RawArchive(base / "archive"), SystemClock())
-        opener = partial(open_export, synonyms=merged_headers({}), in_memory_limit=limit)
+        opener = partial(open_hotline_export, synonyms=merged_headers({}), in_memory_limit=limit)
         started = time.perf_counter()
         summary = import_file(path, deps=deps, opener=opener, channel="hotline", source="bench")
         seconds = time.perf_counter() - started
