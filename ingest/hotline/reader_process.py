@@ -131,7 +131,8 @@ class ExportReader:
         return self._estimate
 
     def rows(self, start_after: int = 0) -> Iterator[MappedRow]:
-        self._send(start_after)
+        with contextlib.suppress(BrokenPipeError):  # a dead worker is reported by _receive
+            self._send(start_after)
         while True:
             frame = self._receive()
             if frame[0] != "rows":

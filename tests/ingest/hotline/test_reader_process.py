@@ -157,3 +157,18 @@ def test_import_stopped_mid_file_ends_the_worker_and_resumes(
     assert (resumed.status, resumed.new, resumed.unchanged) == ("done", 150, 0)
     rows, _issues, _state = stored(service)
     assert sorted(r[3]["number"] for r in rows) == [f"GD{n:08d}" for n in range(1, 251)]
+
+
+def test_worker_that_dies_fails_the_file_and_the_retry_reads_it(service, tmp_path) -> None:
+    """A worker killed (out of memory, say) fails the file with a reason; nothing is lost."""
+    path = write_export(tmp_path / "export.xlsx", 120)
+
+    def killed(p):
+        reader = WORKER(p)
+        reader._process.kill()
+        return reader
+
+    summary = run(service, path, killed, batch_rows=50)
+    assert summary.status == "failed" and "读取子进程意外退出" in summary.error
+    retried = run(service, path, WORKER, batch_rows=50)
+    assert (retried.status, retried.new) == ("done", 120)
