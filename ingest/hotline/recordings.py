@@ -22,7 +22,7 @@ from processing.lifecycle import record_event
 from store.models import Attachment, Case, ExpectedRecording, Submission
 
 if TYPE_CHECKING:
-    from ingest.hotline.importer import Stored
+    from ingest.hotline.batches import Stored
 
 AUDIO_EXTENSIONS = frozenset({".mp3", ".wav", ".amr", ".m4a", ".wma", ".ogg", ".aac"})
 
