@@ -11,6 +11,7 @@ import pytest
 import xlsxwriter
 
 from daemon.service import Service
+from store.models import Attachment
 
 DATA = Path(__file__).resolve().parents[2] / "data" / "hotline"
 COUNTIES = ["盐湖区", "临猗县", "万荣县", "闻喜县", "稷山县", "新绛县", "绛县", "垣曲县", "夏县"]
@@ -27,6 +28,24 @@ def fixture_file(tmp_path: Path) -> Callable[[str], Path]:
         return target
 
     return copy
+
+
+def add_mailed_export(service: Service, fixture: str, original_name: str) -> None:
+    """A 12345 export as the email intake stores it: archived, a ``hotline_export`` attachment
+    (what the hotline centre's mail carries)."""
+    stored = service.archive.store((DATA / fixture).read_bytes(), suffix=Path(fixture).suffix)
+    with service.sessions() as session, session.begin():
+        session.add(
+            Attachment(
+                kind="hotline_export",
+                original_name=original_name,
+                content_type="text/csv",
+                sha256=stored.sha256,
+                size=stored.size,
+                archive_path=stored.relative_path,
+                created_at=service.clock.now(),
+            )
+        )
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ from notifications.digest import DigestContext, DigestWindow
 from notifications.digest_imports import import_problems
 from notifications.digest_sections import intake_health
 from store.models import Attachment, Case, CaseEvent, ExpectedRecording, ImportFile, SourceHealth
-from tests.ingest.hotline.conftest import DATA
+from tests.ingest.hotline.conftest import DATA, add_mailed_export
 
 CAL = WorkdayCalendar()
 
@@ -131,20 +131,7 @@ def test_row_changed_back_is_a_second_update_event_on_its_case(service) -> None:
 
 def test_mailed_export_goes_through_the_same_importer(service) -> None:
     """Issue 3 stores the export attached to the hotline centre's mail as kind hotline_export."""
-    data = (DATA / "utf8_bom_comma.csv").read_bytes()
-    stored = service.archive.store(data, suffix=".csv")
-    with service.sessions() as session, session.begin():
-        session.add(
-            Attachment(
-                kind="hotline_export",
-                original_name="../工单导出.csv",
-                content_type="text/csv",
-                sha256=stored.sha256,
-                size=stored.size,
-                archive_path=stored.relative_path,
-                created_at=service.clock.now(),
-            )
-        )
+    add_mailed_export(service, "utf8_bom_comma.csv", "../工单导出.csv")
     assert "新工单 3 件" in ImportFilesJob(service).run_once()
     assert ImportFilesJob(service).run_once() == "没有新文件"
     folder = service.settings.path(service.settings.hotline.drop_dir) / "processed"

@@ -18,8 +18,8 @@ from core.workdays import WorkdayCalendar
 from daemon.jobs import ImportFilesJob
 from notifications.digest import DigestContext, DigestWindow
 from notifications.digest_sections import intake_health
-from store.models import Attachment, ImportFile
-from tests.ingest.hotline.conftest import DATA
+from store.models import ImportFile
+from tests.ingest.hotline.conftest import DATA, add_mailed_export
 
 MISSING = "导入目录不存在，请检查共享盘是否已挂载"
 
@@ -85,19 +85,7 @@ def test_mailed_export_is_imported_while_the_share_is_missing_only_its_copy_left
     """The mailed export needs the folder only for its copy: it is imported from the archive at
     once (its complaint's deadlines run), the missing folder is reported, nothing is created."""
     service, share = _share_service(make_settings, make_service, tmp_path)
-    stored = service.archive.store((DATA / "utf8_bom_comma.csv").read_bytes(), suffix=".csv")
-    with service.sessions() as session, session.begin():
-        session.add(
-            Attachment(
-                kind="hotline_export",
-                original_name="工单导出.csv",
-                content_type="text/csv",
-                sha256=stored.sha256,
-                size=stored.size,
-                archive_path=stored.relative_path,
-                created_at=service.clock.now(),
-            )
-        )
+    add_mailed_export(service, "utf8_bom_comma.csv", "工单导出.csv")
     assert "新工单 3 件" in ImportFilesJob(service).run_once()
     assert not share.exists()
     with service.sessions() as session:
