@@ -264,13 +264,24 @@ class Service:
         if hotline.enabled:
             folder = settings.path(hotline.drop_dir)
             opener = self.hotline_opener()
-            sources.append(DropSource("hotline", "hotline", folder, opener, True, own(folder)))
+            sources.append(
+                DropSource(
+                    "hotline", "hotline", folder, opener, recordings=True, create=own(folder)
+                )
+            )
             for name, extra in sorted(hotline.sources.items()):
                 columns = {**hotline.columns, **extra.columns}
                 folder = settings.path(extra.drop_dir)
                 opener = self.hotline_opener(columns)
                 sources.append(
-                    DropSource(f"hotline:{name}", "hotline", folder, opener, True, own(folder))
+                    DropSource(
+                        f"hotline:{name}",
+                        "hotline",
+                        folder,
+                        opener,
+                        recordings=True,
+                        create=own(folder),
+                    )
                 )
         if settings.web.enabled:
             folder = settings.path(settings.web.drop_dir)

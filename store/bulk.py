@@ -53,8 +53,7 @@ def insert_values(
     for name, value in constants.items():
         process = _processor(table, name, dialect)
         fixed.append(process(value) if process else value)
-    marker = "?" if dialect.paramstyle == "qmark" else "%s"
-    quote = dialect.identifier_preparer.quote
+    marker, quote = _marker_and_quote(dialect)
     # Only table and column names from the model are interpolated, quoted; values are bound.
     all_names = [*names, *constants]
     columns = ", ".join(quote(n) for n in all_names)
@@ -81,9 +80,7 @@ def lookup(
 ) -> dict[str, Any]:
     """``{key: value}`` of the rows whose ``key`` column is one of ``keys`` (raw values, no
     result processing), in statements of at most 900 keys (SQLite's default variable limit)."""
-    dialect = connection.dialect
-    marker = "?" if dialect.paramstyle == "qmark" else "%s"
-    quote = dialect.identifier_preparer.quote
+    marker, quote = _marker_and_quote(connection.dialect)
     found: dict[str, Any] = {}
     for start in range(0, len(keys), 900):
         chunk = tuple(keys[start : start + 900])
@@ -99,3 +96,9 @@ def _processor(table: Table, name: str, dialect: Dialect) -> Callable[[Any], Any
     """The column's bind conversion for this dialect, as the ORM applies it (for SQLite the
     datetime text SQLAlchemy writes, always with microseconds, not the driver's adaptation)."""
     return table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
+
+
+def _marker_and_quote(dialect: Dialect) -> tuple[str, Callable[[str], str]]:
+    """The driver's parameter marker, and the quoting of table and column names."""
+    marker = "?" if dialect.paramstyle == "qmark" else "%s"
+    return marker, dialect.identifier_preparer.quote

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 import xlsxwriter
 
 from daemon.service import Service
+from ingest.hotline.batches import RowImporter
 from store.models import Attachment
 
 DATA = Path(__file__).resolve().parents[2] / "data" / "hotline"
@@ -28,6 +30,26 @@ def fixture_file(tmp_path: Path) -> Callable[[str], Path]:
         return target
 
     return copy
+
+
+@contextmanager
+def killed_at_commit(n: int) -> Iterator[None]:
+    """The process killed between two batches: the ``n``-th batch commit raises
+    KeyboardInterrupt (the earlier batches are committed); commits are real again afterwards."""
+    real_commit, calls = RowImporter.commit, 0
+
+    def dying_commit(self: RowImporter, batch: list) -> None:
+        nonlocal calls
+        calls += 1
+        if calls == n:
+            raise KeyboardInterrupt
+        real_commit(self, batch)
+
+    RowImporter.commit = dying_commit  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        RowImporter.commit = real_commit  # type: ignore[method-assign]
 
 
 def add_mailed_export(service: Service, fixture: str, original_name: str) -> None:

@@ -8,13 +8,12 @@ from functools import partial
 import pytest
 from sqlalchemy import func, select
 
-from ingest.hotline import importer
 from ingest.hotline.columns import merged_headers
 from ingest.hotline.importer import import_file
 from ingest.hotline.worksheet import open_export
 from ingest.web import open_json_lines
 from store.models import ImportFile, ImportRowError, Submission
-from tests.ingest.hotline.conftest import write_export
+from tests.ingest.hotline.conftest import killed_at_commit, write_export
 
 OPENER = partial(open_export, synonyms=merged_headers({}), in_memory_limit=64 * 1024 * 1024)
 
@@ -279,21 +278,11 @@ def test_opener_failing_unforeseen_fails_the_file(service, tmp_path) -> None:
     assert summary.status == "failed" and "KeyError" in summary.error
 
 
-def test_killed_mid_file_resumes_without_duplicates_or_gaps(service, tmp_path, monkeypatch) -> None:
+def test_killed_mid_file_resumes_without_duplicates_or_gaps(service, tmp_path) -> None:
     path = write_export(tmp_path / "export.xlsx", 250)
-    real_commit, calls = importer.RowImporter.commit, {"n": 0}
-
-    def dying_commit(self, batch):
-        calls["n"] += 1
-        if calls["n"] == 3:
-            raise KeyboardInterrupt  # the process is killed between two batches
-        real_commit(self, batch)
-
-    monkeypatch.setattr(importer.RowImporter, "commit", dying_commit)
-    with pytest.raises(KeyboardInterrupt):
+    with killed_at_commit(3), pytest.raises(KeyboardInterrupt):
         run(service, path, batch_rows=50)
     assert len(submissions(service)) == 100
-    monkeypatch.setattr(importer.RowImporter, "commit", real_commit)
     resumed = run(service, path, batch_rows=50)
     assert (resumed.status, resumed.new, resumed.unchanged) == ("done", 150, 0)
     numbers = sorted(s.payload["number"] for s in submissions(service))

@@ -7,13 +7,12 @@ from functools import partial
 import pytest
 from sqlalchemy import select
 
-from ingest.hotline import importer
 from ingest.hotline.columns import merged_headers
 from ingest.hotline.importer import import_file
 from ingest.hotline.reader_process import ExportReader, open_hotline_export
 from ingest.hotline.worksheet import HotlineExport
 from store.models import ImportFile, ImportRowError, Submission
-from tests.ingest.hotline.conftest import DATA, write_export
+from tests.ingest.hotline.conftest import DATA, killed_at_commit, write_export
 from tests.ingest.hotline.test_damaged_files import damaged
 
 SYNONYMS = merged_headers({})
@@ -130,9 +129,7 @@ def test_unforeseen_error_in_the_worker_fails_the_file_with_that_error(service, 
     assert "TypeError" in summary.error
 
 
-def test_import_stopped_mid_file_ends_the_worker_and_resumes(
-    service, tmp_path, monkeypatch
-) -> None:
+def test_import_stopped_mid_file_ends_the_worker_and_resumes(service, tmp_path) -> None:
     path = write_export(tmp_path / "export.xlsx", 250)
     readers: list[ExportReader] = []
 
@@ -140,19 +137,9 @@ def test_import_stopped_mid_file_ends_the_worker_and_resumes(
         readers.append(WORKER(p))
         return readers[-1]
 
-    real_commit, calls = importer.RowImporter.commit, {"n": 0}
-
-    def dying_commit(self, batch):
-        calls["n"] += 1
-        if calls["n"] == 3:
-            raise KeyboardInterrupt  # the process is stopped between two batches
-        real_commit(self, batch)
-
-    monkeypatch.setattr(importer.RowImporter, "commit", dying_commit)
-    with pytest.raises(KeyboardInterrupt):
+    with killed_at_commit(3), pytest.raises(KeyboardInterrupt):
         run(service, path, opener, batch_rows=50)
     assert readers[0]._process.poll() is not None  # no worker left behind
-    monkeypatch.setattr(importer.RowImporter, "commit", real_commit)
     resumed = run(service, path, opener, batch_rows=50)
     assert (resumed.status, resumed.new, resumed.unchanged) == ("done", 150, 0)
     rows, _issues, _state = stored(service)
