@@ -17,7 +17,8 @@ import re
 import threading
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from itertools import chain
+from typing import Any, cast
 
 import numpy as np
 
@@ -67,14 +68,14 @@ class LinearModel:
     def feature_indices(self, tokens: Sequence[str]) -> list[int]:
         """The indices of ``model_features(tokens)`` in the vocabulary. Features belong to one
         token each, so each distinct token is looked up once and remembered (4× faster)."""
-        cache = self._tokens
-        found: list[int] = []
-        for token in tokens:
-            entry = cache.get(token)
-            if entry is None:
-                entry = self._token_entry(token)
-            found.extend(entry)
-        return found
+        known = [*map(self._tokens.get, tokens)]
+        if None in known:  # tokens not seen before
+            entries = [
+                self._token_entry(token) if entry is None else entry
+                for token, entry in zip(tokens, known, strict=True)
+            ]
+            return [*chain.from_iterable(entries)]
+        return [*chain.from_iterable(cast("list[tuple[int, ...]]", known))]
 
     def _token_entry(self, token: str) -> tuple[int, ...]:
         if len(self._tokens) >= TOKEN_CACHE_SIZE:

@@ -158,12 +158,9 @@ def _resolve(
 
 def find_places(tokens: Iterable[str], index: PlaceIndex) -> tuple[PlaceMention, ...]:
     """Place names among ``tokens`` (in order of first mention), each resolved by the others."""
-    found: dict[str, tuple[Division, ...]] = {}
-    for token in tokens:
-        if token not in found:
-            candidates = index.lookup(token)
-            if candidates:
-                found[token] = candidates
+    names = index.by_name
+    # Distinct tokens first (in C), then only the place names among them.
+    found = {token: names[token] for token in dict.fromkeys(tokens) if token in names}
     # Context: the towns and counties that are named without doubt.
     towns: set[str] = set()
     counties: set[str] = set()

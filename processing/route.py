@@ -83,7 +83,7 @@ class SectorChoice:
     scores: dict[str, float]
 
 
-def make_tokenizer(cache_dir: Path | None) -> jieba.Tokenizer:
+def make_tokenizer(cache_dir: Path | None) -> RoutingTokenizer:
     """A private tokenizer (the global one is shared), initialised from jieba's cache."""
     jieba.setLogLevel(logging.WARNING)
     tokenizer = RoutingTokenizer()
@@ -112,7 +112,7 @@ class Router:
         registry: UnitRegistry,
         places: PlaceIndex,
         vocabulary: Vocabulary,
-        tokenizer: jieba.Tokenizer,
+        tokenizer: RoutingTokenizer,
         *,
         fallback_unit: str,
         city_credit_office: str,
@@ -140,7 +140,7 @@ class Router:
         return head + self._cut(text), len(head)
 
     def _cut(self, text: str) -> list[str]:
-        return [t for t in self._tokenizer.lcut(text, HMM=False) if not t.isspace()]
+        return self._tokenizer.words(text)
 
     def route(
         self,
@@ -181,11 +181,11 @@ class Router:
         return None
 
     def _find_respondents(self, tokens: Sequence[str]) -> list[Respondent]:
+        aliases = self._aliases
         found: list[Respondent] = []
-        for index, token in enumerate(tokens):
-            unit = self._aliases.get(token)
-            if unit is None:
-                continue
+        for index in [i for i, token in enumerate(tokens) if token in aliases]:
+            token = tokens[index]
+            unit = aliases[token]
             if unit.kind in ("county", "zone"):
                 if unit.kind == "zone" or token.endswith(GOVERNMENT_WORDS):
                     found.append(Respondent(token, unit, territorial=True, explicit_city=False))

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import tomllib
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -74,13 +74,8 @@ class Vocabulary:
     def score(self, tokens: Sequence[str], *, title_tokens: int = 0) -> list[TopicScore]:
         """Topics that matched, best first. The first ``title_tokens`` tokens are the title."""
         index = self._index
-        counts: defaultdict[str, int] = defaultdict(int)
-        in_title: set[str] = set()
-        for position, token in enumerate(tokens):
-            if token in index:
-                counts[token] += 1
-                if position < title_tokens:
-                    in_title.add(token)
+        counts = Counter([token for token in tokens if token in index])
+        in_title = {token for token in tokens[:title_tokens] if token in index}
         totals: defaultdict[int, float] = defaultdict(float)
         fired: defaultdict[int, list[tuple[float, str]]] = defaultdict(list)
         for word, count in counts.items():

@@ -52,3 +52,14 @@ def test_same_tokens_on_the_development_messages(
         != plain.lcut(f"{r['title']}\n{r['text']}", HMM=False)
     ]
     assert different == []
+
+
+def test_words_are_lcut_without_whitespace(pair: tuple[jieba.Tokenizer, RoutingTokenizer]) -> None:
+    plain, fast = pair
+    texts = [*SAMPLES, "第一行\r\n第二行\t ab c\u3000全角空格 x\u00a0y", "a b\n\nc"]
+    if DEV_MESSAGES.exists():
+        rows = DEV_MESSAGES.read_text(encoding="utf-8").splitlines()[::8]
+        texts += [f"{r['title']}\n{r['text']}" for r in map(json.loads, rows)]
+    for text in texts:
+        expected = [t for t in plain.lcut(text, HMM=False) if not t.isspace()]
+        assert fast.words(text) == expected, text
