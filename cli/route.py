@@ -1,9 +1,9 @@
 """``route`` and ``route-eval``: routing complaints from JSON lines, and measuring it.
 
-``route [FILE]`` reads ``{"id","title","text"}`` lines (stdin by default; optional ``name``,
-``phone``, ``email``, ``respondent``) and prints one JSON line per input line. A line that cannot
-be read gets an ``{"id", "error"}`` line in its place, so output and input stay line for line,
-and the command ends with exit code 1.
+``route [FILE]`` reads ``{"id","title","text"}`` lines in UTF-8 or GB18030 (stdin by default;
+optional ``name``, ``phone``, ``email``, ``respondent``) and prints one JSON line per input
+line. A line that cannot be read gets an ``{"id", "line", "error"}`` line in its place, so output
+and input stay line for line, and the command ends with exit code 1.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, BinaryIO
 
 import click
 
@@ -43,19 +43,47 @@ def entity_record(text: str) -> dict[str, Any]:
     }
 
 
-def _complaint_from_line(line: str) -> tuple[Any, Any]:
-    row = json.loads(line)
+class LineError(ValueError):
+    """A line that cannot be routed; ``item_id`` is its id when the line is a JSON object."""
+
+    def __init__(self, reason: str, item_id: Any = None) -> None:
+        super().__init__(reason)
+        self.item_id = item_id
+
+
+def decode_line(raw: bytes) -> str:
+    """JSON lines are UTF-8 (a BOM is dropped); a line in GB18030, as office PCs still save
+    text, is read too. Anything else is a line error, not the end of the run."""
+    try:
+        return raw.decode("utf-8").removeprefix("\ufeff")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return raw.decode("gb18030")
+    except UnicodeDecodeError:
+        raise LineError("既不是 UTF-8 也不是 GB18030 编码的文字") from None
+
+
+def _complaint_from_line(raw: bytes) -> tuple[Any, Any]:
+    try:
+        row = json.loads(decode_line(raw))
+    except ValueError as error:  # JSONDecodeError, and LineError above
+        raise LineError(str(error)) from None
     if not isinstance(row, dict):
-        raise ValueError("每行应为一个 JSON 对象")
+        raise LineError("每行应为一个 JSON 对象")
+    item_id = row.get("id")
     if not str(row.get("title") or "").strip() and not str(row.get("text") or "").strip():
-        raise ValueError("缺少 title 和 text")
-    return row.get("id"), complaint_from_fields(row)
+        raise LineError("缺少 title 和 text", item_id)
+    try:
+        return item_id, complaint_from_fields(row)
+    except (ValueError, TypeError) as error:
+        raise LineError(str(error), item_id) from None
 
 
 @click.command("route")
-@click.argument("source", type=click.File("r", encoding="utf-8"), default="-", required=False)
+@click.argument("source", type=click.File("rb"), default="-", required=False)
 @click.pass_context
-def route_command(ctx: click.Context, source: TextIO) -> None:
+def route_command(ctx: click.Context, source: BinaryIO) -> None:
     """分办：逐行读入 JSON（id、title、text），逐行输出审查、类别与承办单位（JSON）。"""
     service = make_service(ctx)
     service.load_route_model()
@@ -66,11 +94,13 @@ def route_command(ctx: click.Context, source: TextIO) -> None:
             continue
         try:
             item_id, complaint = _complaint_from_line(line)
-        except (ValueError, TypeError) as error:
+        except LineError as error:
             bad += 1
             reason = f"第 {number} 行无法读取：{error}"
             click.echo(
-                json.dumps({"id": None, "line": number, "error": reason}, ensure_ascii=False)
+                json.dumps(
+                    {"id": error.item_id, "line": number, "error": reason}, ensure_ascii=False
+                )
             )
             click.echo(f"错误：{reason}", err=True)
             continue

@@ -66,6 +66,29 @@ def test_route_marks_a_bad_line_and_goes_on(tmp_path: Path) -> None:
     assert "共有 1 行无法读取" in result.stderr
 
 
+def test_route_reads_gb18030_and_bom_lines_and_names_undecodable_ones(tmp_path: Path) -> None:
+    """Office PCs save GB18030 text; a line in no known encoding is a line error with its
+    number, never a traceback that loses the lines after it."""
+    source = tmp_path / "in.jsonl"
+    line = '{{"id": {n}, "title": "", "text": "临猗县政府乱收费"}}\n'
+    source.write_bytes(
+        b"\xef\xbb\xbf"
+        + line.format(n=1).encode("utf-8")
+        + line.format(n=2).encode("gb18030")
+        + b'{"id": 3, "text": "\xff\xfe\xff"}\n'
+        + b'{"id": 4, "title": " "}\n'
+        + line.format(n=5).encode("utf-8")
+    )
+    result = zwsx(tmp_path, "route", str(source))
+    assert result.returncode == 1
+    out = [json.loads(x) for x in result.stdout.splitlines()]
+    assert [o["id"] for o in out] == [1, 2, None, 4, 5]
+    assert [o.get("unit") for o in out] == ["linyi", "linyi", None, None, "linyi"]
+    assert "第 3 行无法读取：既不是 UTF-8 也不是 GB18030 编码的文字" in out[2]["error"]
+    assert "第 4 行无法读取：缺少 title 和 text" in out[3]["error"]
+    assert "共有 2 行无法读取" in result.stderr and "Traceback" not in result.stderr
+
+
 def test_route_eval_json_has_the_contract_fields(tmp_path: Path) -> None:
     rows = [
         {"id": f"{n}", "title": "", "text": text, "label": label}
