@@ -265,12 +265,17 @@ def _vagueness_hits(item: ScreeningInput, content: str) -> list[RuleHit]:
 def _article_12_hits(item: ScreeningInput, content: str) -> list[RuleHit]:
     """Art. 12: a government body is named (1), and it is inside Yuncheng (2)."""
     text = f"{item.title}\n{content}"
-    found = (m for m in _BODY.findall(text) if not m.endswith(_NOT_BODIES))
-    bodies = item.bodies_named or tuple(dict.fromkeys(found))
+    # The bodies routing found in the registry, else any body-like word (the slow search, so
+    # only when routing named none).
+    bodies = item.bodies_named or tuple(
+        dict.fromkeys(m for m in _BODY.findall(text) if not m.endswith(_NOT_BODIES))
+    )
     if not bodies:
         return [RuleHit(NO_BODY.code, NO_BODY.article, NO_BODY.label, ())]
+    if item.yuncheng_mentions:  # a Yuncheng place or unit named: inside, whatever else is
+        return []
     outside = tuple(dict.fromkeys(_OUTSIDE.findall(text)))
-    if outside and not item.yuncheng_mentions:
+    if outside:
         return [RuleHit(OUTSIDE.code, OUTSIDE.article, OUTSIDE.label, outside)]
     return []
 
