@@ -194,7 +194,12 @@ class Router:
             if county is not None:
                 found.append(Respondent(token, county, territorial=True, explicit_city=False))
             else:
-                city = token.startswith(CITY_PREFIXES) or token == unit.name
+                # 市教育局 as one token, or 市 / 运城市 right before a short name (市 + 教体局).
+                city = (
+                    token.startswith(CITY_PREFIXES)
+                    or token == unit.name
+                    or (index > 0 and tokens[index - 1] in CITY_PREFIXES)
+                )
                 found.append(Respondent(token, unit, territorial=False, explicit_city=city))
         return found
 

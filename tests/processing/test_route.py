@@ -24,6 +24,9 @@ from processing.training import TrainingSet, train_linear_model
         ("", "解州镇政府答应的补贴没有发放", "yanhu"),  # town without county name
         ("", "小区物业乱收费，开发商延期交房，房产证迟迟办不下来", "housing"),  # sector only
         ("", "学校强制学生参加有偿补课，老师收取补课费", "education"),
+        ("", "市教体局不作为", "education"),  # 市 + a short name cut apart is still the city's
+        ("", "运城市卫健局答复的事项没有落实", "health"),
+        ("", "临猗县教体局答应的校车补贴没有发放", "linyi"),  # a county's bureau: the county
     ],
 )
 def test_routes_to_expected_unit(router: Router, title: str, text: str, unit: str) -> None:
