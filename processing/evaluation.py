@@ -119,10 +119,15 @@ def read_labelled(path: Path, registry: UnitRegistry, sectors: Iterable[str]) ->
     by_name = {name: u.code for u in registry for name in (u.code, *u.names)}
     items, problems = [], []
     try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError) as error:
-        raise EvaluationError(f"无法读取 {path}：{error}") from None
-    for number, line in enumerate(lines, start=1):
+        data = path.read_bytes()
+    except OSError as error:
+        raise EvaluationError(f"无法读取 {path}：{error.strerror or error}") from None
+    for number, raw in enumerate(data.splitlines(), start=1):
+        try:
+            line = raw.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            problems.append(f"第 {number} 行不是 UTF-8 编码")
+            continue
         if not line.strip():
             continue
         try:

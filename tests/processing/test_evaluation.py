@@ -102,6 +102,15 @@ def test_bad_lines_are_named(router: Router, tmp_path: Path) -> None:
     assert "第 1 行的标注“火星”" in str(raised.value) and "第 2 行" in str(raised.value)
 
 
+def test_a_line_not_in_utf8_is_named_with_its_number(router: Router, tmp_path: Path) -> None:
+    path = tmp_path / "mixed.jsonl"
+    good = json.dumps({"text": "学校乱收费", "label": "教育文体"}, ensure_ascii=False)
+    path.write_bytes(b"\xef\xbb\xbf" + good.encode() + b"\n" + good.encode("gbk") + b"\n")
+    with pytest.raises(EvaluationError) as raised:
+        read_labelled(path, router.registry, router.vocabulary.sector_units)
+    assert "有 1 行无法使用：第 2 行不是 UTF-8 编码" in str(raised.value)
+
+
 def test_too_few_per_label_for_the_folds(router: Router, tmp_path: Path) -> None:
     items = read_labelled(
         labelled_file(tmp_path, copies=1), router.registry, router.vocabulary.sector_units
